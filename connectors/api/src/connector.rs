@@ -1,0 +1,178 @@
+//! The contracts between the runtime and a plugin: connectors split work into task
+//! configs; tasks move records.
+//!
+//! Lifecycle, as in Kafka Connect: the runtime calls `start`, then (for a connector)
+//! `task_configs`, and finally `stop`. Task calls are never concurrent with each other
+//! (`&mut self`); the runtime waits for `poll`/`put` to return rather than cancelling
+//! them, so a task must return from `poll` within about a second when it has no data.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::Notify;
+
+use crate::config::{ConfigDef, ConfigInfos};
+use crate::error::ConnectError;
+use crate::record::{SinkRecord, SourceOffset, SourcePartition, SourceRecord};
+use crate::Props;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectorKind {
+    Source,
+    Sink,
+}
+
+impl fmt::Display for ConnectorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConnectorKind::Source => "source",
+            ConnectorKind::Sink => "sink",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: i32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: impl Into<String>, partition: i32) -> Self {
+        TopicPartition {
+            topic: topic.into(),
+            partition,
+        }
+    }
+}
+
+impl fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+/// Lets a running connector ask the runtime for a new set of task configs (e.g. a new
+/// table appeared) or report an unrecoverable error.
+#[derive(Clone, Default)]
+pub struct ConnectorContext {
+    reconfigure: Arc<Notify>,
+}
+
+impl ConnectorContext {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Kafka's `requestTaskReconfiguration`.
+    pub fn request_task_reconfiguration(&self) {
+        self.reconfigure.notify_one();
+    }
+
+    /// Resolves when the connector asked for reconfiguration.
+    pub async fn reconfiguration_requested(&self) {
+        self.reconfigure.notified().await
+    }
+}
+
+/// Common to source and sink connectors.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    fn version(&self) -> String;
+
+    /// The keys this connector accepts; the runtime validates configs against it.
+    fn config_def(&self) -> ConfigDef;
+
+    /// Validates a config; the default checks it against [`Connector::config_def`].
+    fn validate(&self, props: &Props) -> ConfigInfos {
+        self.config_def().validate(props)
+    }
+
+    async fn start(&mut self, context: ConnectorContext, props: Props) -> Result<(), ConnectError>;
+
+    /// Up to `max_tasks` task configs (Kafka's `taskConfigs`).
+    async fn task_configs(&mut self, max_tasks: usize) -> Result<Vec<Props>, ConnectError>;
+
+    async fn stop(&mut self) -> Result<(), ConnectError>;
+}
+
+pub trait SourceConnector: Connector {
+    fn create_task(&self) -> Box<dyn SourceTask>;
+}
+
+pub trait SinkConnector: Connector {
+    fn create_task(&self) -> Box<dyn SinkTask>;
+}
+
+/// Reads the committed offset of a source partition (Kafka's `OffsetStorageReader`).
+pub trait OffsetReader: Send + Sync {
+    fn offset(&self, partition: &SourcePartition) -> Option<SourceOffset>;
+}
+
+#[derive(Clone)]
+pub struct SourceTaskContext {
+    pub offsets: Arc<dyn OffsetReader>,
+}
+
+#[async_trait]
+pub trait SourceTask: Send {
+    async fn start(&mut self, context: SourceTaskContext, props: Props) -> Result<(), ConnectError>;
+
+    /// The next batch of records; an empty batch means "nothing now, call again".
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError>;
+
+    /// Called after offsets up to the latest acknowledged records are committed.
+    async fn commit(&mut self) -> Result<(), ConnectError> {
+        Ok(())
+    }
+
+    /// Called once a record is acknowledged by Kafka (or filtered out by a transformation).
+    async fn commit_record(&mut self, _record: &SourceRecord) -> Result<(), ConnectError> {
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> Result<(), ConnectError>;
+}
+
+#[derive(Clone, Default)]
+pub struct SinkTaskContext {
+    /// The partitions assigned to this task.
+    pub assignment: Vec<crate::TopicPartition>,
+}
+
+#[async_trait]
+pub trait SinkTask: Send {
+    async fn start(&mut self, context: SinkTaskContext, props: Props) -> Result<(), ConnectError>;
+
+    /// Partitions newly assigned to this task, before any of their records are put.
+    async fn open(&mut self, _partitions: &[TopicPartition]) -> Result<(), ConnectError> {
+        Ok(())
+    }
+
+    /// Partitions taken away; flush or discard state for them.
+    async fn close(&mut self, _partitions: &[TopicPartition]) -> Result<(), ConnectError> {
+        Ok(())
+    }
+
+    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<(), ConnectError>;
+
+    /// Makes every record put so far durable. `offsets` are the next offsets to consume.
+    async fn flush(&mut self, _offsets: &HashMap<TopicPartition, i64>) -> Result<(), ConnectError> {
+        Ok(())
+    }
+
+    /// The offsets safe to commit (Kafka's `preCommit`): by default, flush everything and
+    /// commit all offsets.
+    async fn pre_commit(
+        &mut self,
+        offsets: &HashMap<TopicPartition, i64>,
+    ) -> Result<HashMap<TopicPartition, i64>, ConnectError> {
+        self.flush(offsets).await?;
+        Ok(offsets.clone())
+    }
+
+    async fn stop(&mut self) -> Result<(), ConnectError>;
+}

@@ -1,0 +1,10 @@
+//! Kafka Connect's data model: schemas, values, structs and the logical types.
+
+pub mod logical;
+mod schema;
+mod structs;
+mod value;
+
+pub use schema::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType};
+pub use structs::Struct;
+pub use value::Value;

@@ -1,0 +1,27 @@
+//! The Connect API: what every connector, transformation and converter codes against.
+//!
+//! It mirrors Kafka Connect's `connect-api` module: the data model ([`data`]), the
+//! records that flow through a pipeline ([`record`]), the connector and task contracts
+//! ([`connector`]) and typed configuration ([`config`]). Nothing here knows about Kafka
+//! clients, Raft or the worker runtime.
+
+pub mod config;
+pub mod connector;
+pub mod data;
+pub mod error;
+pub mod record;
+
+pub use connector::{
+    Connector, ConnectorContext, ConnectorKind, OffsetReader, SinkConnector, SinkTask,
+    SinkTaskContext, SourceConnector, SourceTask, SourceTaskContext, TopicPartition,
+};
+pub use data::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType, Struct, Value};
+pub use error::{ConnectError, DataError};
+pub use record::{
+    ConnectRecord, Header, Headers, Record, SinkRecord, SourceOffset, SourcePartition,
+    SourceRecord, TimestampType,
+};
+
+/// A connector's or worker's configuration as the user wrote it: string keys to string
+/// values, exactly as Kafka Connect's `Map<String, String>`.
+pub type Props = std::collections::BTreeMap<String, String>;

@@ -1,0 +1,1 @@
+//! Converters: see the crate description.
