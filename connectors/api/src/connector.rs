@@ -176,3 +176,59 @@ pub trait SinkTask: Send {
 
     async fn stop(&mut self) -> Result<(), ConnectError>;
 }
+
+/// A connector instance of either kind, as created by a plugin.
+pub enum ConnectorInstance {
+    Source(Box<dyn SourceConnector>),
+    Sink(Box<dyn SinkConnector>),
+}
+
+impl ConnectorInstance {
+    pub fn kind(&self) -> ConnectorKind {
+        match self {
+            ConnectorInstance::Source(_) => ConnectorKind::Source,
+            ConnectorInstance::Sink(_) => ConnectorKind::Sink,
+        }
+    }
+
+    pub fn as_connector(&self) -> &dyn Connector {
+        match self {
+            ConnectorInstance::Source(c) => c.as_ref(),
+            ConnectorInstance::Sink(c) => c.as_ref(),
+        }
+    }
+
+    pub fn as_connector_mut(&mut self) -> &mut dyn Connector {
+        match self {
+            ConnectorInstance::Source(c) => c.as_mut(),
+            ConnectorInstance::Sink(c) => c.as_mut(),
+        }
+    }
+}
+
+/// How a connector crate makes a connector class known to the runtime: its Java class
+/// name (what users write in `connector.class`), short aliases, and a factory.
+#[derive(Clone, Copy)]
+pub struct ConnectorPlugin {
+    pub class: &'static str,
+    pub aliases: &'static [&'static str],
+    pub kind: ConnectorKind,
+    pub version: &'static str,
+    pub create: fn() -> ConnectorInstance,
+}
+
+impl ConnectorPlugin {
+    /// True when `name` is this plugin's class name or one of its aliases.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.class == name || self.aliases.contains(&name)
+    }
+}
+
+impl fmt::Debug for ConnectorPlugin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectorPlugin")
+            .field("class", &self.class)
+            .field("kind", &self.kind)
+            .finish()
+    }
+}

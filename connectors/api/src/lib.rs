@@ -12,7 +12,7 @@ pub mod error;
 pub mod record;
 
 pub use connector::{
-    Connector, ConnectorContext, ConnectorKind, OffsetReader, SinkConnector, SinkTask,
+    Connector, ConnectorContext, ConnectorInstance, ConnectorKind, ConnectorPlugin, OffsetReader, SinkConnector, SinkTask,
     SinkTaskContext, SourceConnector, SourceTask, SourceTaskContext, TopicPartition,
 };
 pub use data::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType, Struct, Value};
