@@ -129,11 +129,6 @@ pub trait SourceTask: Send {
         Ok(())
     }
 
-    /// Called once a record is acknowledged by Kafka (or filtered out by a transformation).
-    async fn commit_record(&mut self, _record: &SourceRecord) -> Result<(), ConnectError> {
-        Ok(())
-    }
-
     async fn stop(&mut self) -> Result<(), ConnectError>;
 }
 

@@ -11,6 +11,10 @@ pub mod data;
 pub mod error;
 pub mod record;
 
+pub use config::{
+    ConfigDef, ConfigError, ConfigInfos, ConfigKey, ConfigType, ConfigValue, Importance,
+    ParsedConfig, Password, Validator, Width,
+};
 pub use connector::{
     Connector, ConnectorContext, ConnectorInstance, ConnectorKind, ConnectorPlugin, OffsetReader, SinkConnector, SinkTask,
     SinkTaskContext, SourceConnector, SourceTask, SourceTaskContext, TopicPartition,

@@ -145,7 +145,8 @@ mod tests {
         let d = BigDecimal::from_str("156.30").unwrap();
         assert_eq!(decimal_to_bytes(&schema, &d).unwrap(), vec![0x3d, 0x0e]);
         let neg = BigDecimal::from_str("-1.00").unwrap();
-        assert_eq!(decimal_to_bytes(&schema, &neg).unwrap(), vec![0xff, 0x9c]);
+        assert_eq!(decimal_to_bytes(&schema, &neg).unwrap(), vec![0x9c]);
+        assert_eq!(decimal_from_bytes(&schema, &[0x9c]).unwrap(), neg);
         assert_eq!(decimal_from_bytes(&schema, &[0xff, 0x9c]).unwrap(), neg);
         let wrong_scale = BigDecimal::from_str("1.5").unwrap();
         assert!(decimal_to_bytes(&schema, &wrong_scale).is_err());

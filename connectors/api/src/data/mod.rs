@@ -1,5 +1,6 @@
 //! Kafka Connect's data model: schemas, values, structs and the logical types.
 
+mod display;
 pub mod logical;
 mod schema;
 mod structs;

@@ -1,0 +1,193 @@
+//! Keys every connector config has, whatever its class (Kafka's ConnectorConfig,
+//! SinkConnectorConfig, SourceConnectorConfig), and whole-config validation.
+
+use connect_api::config::{ConfigDef, ConfigInfos, ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use connect_api::{ConnectorKind, Props};
+
+use crate::plugins::Plugins;
+
+const COMMON: &str = "Common";
+const TRANSFORMS: &str = "Transforms";
+
+fn common_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(
+            ConfigKey::new("name", ConfigType::String)
+                .validator(Validator::NonEmptyStringWithoutControlChars)
+                .importance(Importance::High)
+                .doc("Globally unique name to use for this connector.")
+                .group(COMMON)
+                .order(1)
+                .display_name("Connector name"),
+        )
+        .define(
+            ConfigKey::new("connector.class", ConfigType::String)
+                .importance(Importance::High)
+                .doc("Name or alias of the class for this connector.")
+                .group(COMMON)
+                .order(2)
+                .display_name("Connector class"),
+        )
+        .define(
+            ConfigKey::new("tasks.max", ConfigType::Int)
+                .default_value(ConfigValue::Int(1))
+                .validator(Validator::at_least(1.0))
+                .importance(Importance::High)
+                .doc("Maximum number of tasks to use for this connector.")
+                .group(COMMON)
+                .order(3)
+                .display_name("Tasks max"),
+        )
+        .define(
+            ConfigKey::new("key.converter", ConfigType::Class)
+                .default_null()
+                .importance(Importance::Low)
+                .doc("Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.")
+                .group(COMMON)
+                .order(5)
+                .display_name("Key converter class"),
+        )
+        .define(
+            ConfigKey::new("value.converter", ConfigType::Class)
+                .default_null()
+                .importance(Importance::Low)
+                .doc("Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.")
+                .group(COMMON)
+                .order(6)
+                .display_name("Value converter class"),
+        )
+        .define(
+            ConfigKey::new("header.converter", ConfigType::Class)
+                .default_null()
+                .importance(Importance::Low)
+                .doc("HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.")
+                .group(COMMON)
+                .order(7)
+                .display_name("Header converter class"),
+        )
+        .define(
+            ConfigKey::new("transforms", ConfigType::List)
+                .default_value(ConfigValue::List(Vec::new()))
+                .importance(Importance::Low)
+                .doc("Aliases for the transformations to be applied to records.")
+                .group(TRANSFORMS)
+                .order(1)
+                .display_name("Transforms"),
+        )
+}
+
+fn sink_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(
+            ConfigKey::new("topics", ConfigType::List)
+                .default_value(ConfigValue::List(Vec::new()))
+                .importance(Importance::High)
+                .doc("List of topics to consume, separated by commas")
+                .group(COMMON)
+                .order(4)
+                .display_name("Topics"),
+        )
+        .define(
+            ConfigKey::new("topics.regex", ConfigType::String)
+                .default_value(ConfigValue::String(String::new()))
+                .importance(Importance::High)
+                .doc("Regular expression giving topics to consume.")
+                .group(COMMON)
+                .order(4)
+                .display_name("Topics regex"),
+        )
+}
+
+/// Why a config cannot even be validated (Kafka answers these with a plain 400).
+#[derive(Debug, thiserror::Error)]
+pub enum ValidationError {
+    #[error("Connector config {0} contains no connector type")]
+    NoConnectorClass(String),
+    #[error("Failed to find any class that implements Connector and which name matches {class}, available connectors are: {available}")]
+    UnknownClass { class: String, available: String },
+}
+
+/// Validates a whole connector config: common keys, kind-specific keys, the
+/// connector's own ConfigDef and its cross-key checks. Returns Kafka's ConfigInfos.
+pub fn validate(plugins: &Plugins, config: &Props) -> Result<ConfigInfos, ValidationError> {
+    let class = config
+        .get("connector.class")
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ValidationError::NoConnectorClass(format!("{config:?}")))?;
+    let plugin = plugins.find(class).ok_or_else(|| ValidationError::UnknownClass {
+        class: class.to_string(),
+        available: plugins
+            .connectors()
+            .iter()
+            .map(|p| p.class)
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
+    let mut def = common_def();
+    if plugin.kind == ConnectorKind::Sink {
+        def = def.merge(&sink_def());
+    }
+    let mut infos = def.validate(config);
+    infos.name = plugin.class.to_string();
+    let instance = (plugin.create)();
+    let own = instance.as_connector().validate(config);
+    infos.extend(own.configs);
+
+    for key in ["key.converter", "value.converter"] {
+        if let Some(class) = config.get(key).filter(|c| !c.trim().is_empty()) {
+            if let Err(e) = converters::new_converter(class.trim()) {
+                infos.add_error(key, e.to_string());
+            }
+        }
+    }
+    if let Some(class) = config.get("header.converter").filter(|c| !c.trim().is_empty()) {
+        if let Err(e) = converters::new_header_converter(class.trim()) {
+            infos.add_error("header.converter", e.to_string());
+        }
+    }
+    if config.get("transforms").is_some_and(|t| !t.trim().is_empty()) {
+        infos.add_error(
+            "transforms",
+            "Single Message Transforms are not available in this build yet; remove 'transforms' to run this connector".to_string(),
+        );
+    }
+    if plugin.kind == ConnectorKind::Sink {
+        let has_topics = config.get("topics").is_some_and(|t| !t.trim().is_empty());
+        let has_regex = config.get("topics.regex").is_some_and(|t| !t.trim().is_empty());
+        match (has_topics, has_regex) {
+            (true, true) => {
+                let msg = "Must configure one of topics or topics.regex, not both".to_string();
+                infos.add_error("topics", msg.clone());
+                infos.add_error("topics.regex", msg);
+            }
+            (false, false) => {
+                let msg = "Must configure one of topics or topics.regex".to_string();
+                infos.add_error("topics", msg.clone());
+                infos.add_error("topics.regex", msg);
+            }
+            (false, true) => {
+                if let Err(e) = regex::Regex::new(config["topics.regex"].trim()) {
+                    infos.add_error("topics.regex", format!("Invalid regex: {e}"));
+                }
+            }
+            (true, false) => {}
+        }
+    }
+    Ok(infos)
+}
+
+/// Kafka's 400 message for a config that failed validation.
+pub fn invalid_message(infos: &ConfigInfos) -> String {
+    let errors = infos.errors();
+    let mut msg = format!(
+        "Connector configuration is invalid and contains the following {} error(s):",
+        errors.len()
+    );
+    for (_, e) in &errors {
+        msg.push('\n');
+        msg.push_str(e);
+    }
+    msg.push_str("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`");
+    msg
+}

@@ -1,0 +1,28 @@
+//! The connector plugins built into this binary, found by Java class name or alias.
+
+use connect_api::{ConnectorKind, ConnectorPlugin};
+
+pub struct Plugins {
+    connectors: Vec<ConnectorPlugin>,
+}
+
+impl Plugins {
+    pub fn builtin() -> Self {
+        let mut connectors = connect_file::plugins();
+        connectors.sort_by_key(|p| p.class);
+        Plugins { connectors }
+    }
+
+    pub fn find(&self, class: &str) -> Option<&ConnectorPlugin> {
+        let class = class.trim();
+        self.connectors.iter().find(|p| p.answers_to(class))
+    }
+
+    pub fn connectors(&self) -> &[ConnectorPlugin] {
+        &self.connectors
+    }
+
+    pub fn kind_of(&self, class: &str) -> Option<ConnectorKind> {
+        self.find(class).map(|p| p.kind)
+    }
+}

@@ -1,0 +1,90 @@
+//! The connector instance loop (Kafka's WorkerConnector): start the connector, store its
+//! task configs for the current config generation, recompute them when the connector
+//! asks, stop it when told.
+
+use std::sync::Arc;
+
+use connect_api::{ConnectorContext, Props};
+use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState};
+use tokio::sync::watch;
+use tracing::info;
+
+use super::context::{Control, WorkerContext};
+use super::error::{InstanceError, Stage};
+
+const CONFIG_EXCEPTION: &str = "org.apache.kafka.common.config.ConfigException";
+
+pub async fn run(
+    ctx: Arc<WorkerContext>,
+    name: String,
+    generation: u64,
+    config: Props,
+    mut control: watch::Receiver<Control>,
+) -> Result<(), InstanceError> {
+    let id = InstanceId::Connector(name.clone());
+    let class = config.get("connector.class").cloned().unwrap_or_default();
+    let plugin = ctx.plugins.find(&class).ok_or_else(|| {
+        InstanceError::new(Stage::ConnectorStart, CONFIG_EXCEPTION, format!("Failed to find any class that implements Connector and which name matches {class}"))
+    })?;
+    let max_tasks: usize = match config.get("tasks.max") {
+        None => 1,
+        Some(v) => v.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            InstanceError::new(Stage::ConnectorStart, CONFIG_EXCEPTION, format!("Invalid value {v} for configuration tasks.max: must be an integer of at least 1"))
+        })?,
+    };
+    let mut instance = (plugin.create)();
+    let cctx = ConnectorContext::new();
+    instance
+        .as_connector_mut()
+        .start(cctx.clone(), config.clone())
+        .await
+        .map_err(|e| InstanceError::from_connect(Stage::ConnectorStart, e))?;
+    info!(connector = %name, class = plugin.class, "connector started");
+
+    let result: Result<(), InstanceError> = async {
+        let mut reported = None;
+        loop {
+            let tasks = instance
+                .as_connector_mut()
+                .task_configs(max_tasks)
+                .await
+                .map_err(|e| InstanceError::from_connect(Stage::ConnectorTaskConfigs, e))?;
+            let outcome = ctx
+                .store
+                .submit(Command::PutTaskConfigs {
+                    name: name.clone(),
+                    generation,
+                    tasks,
+                })
+                .await
+                .map_err(|e| InstanceError::connect(Stage::ConnectorTaskConfigs, e.to_string()))?;
+            if outcome == CommandOutcome::Stale {
+                // A newer config exists; the worker replaces this instance.
+                return Ok(());
+            }
+            loop {
+                let wanted = *control.borrow_and_update();
+                let state = match wanted {
+                    Control::Stopping => return Ok(()),
+                    Control::Paused => RunState::Paused,
+                    Control::Running => RunState::Running,
+                };
+                if reported != Some(state) {
+                    ctx.report(&id, state, None, generation).await;
+                    reported = Some(state);
+                }
+                tokio::select! {
+                    changed = control.changed() => if changed.is_err() { return Ok(()) },
+                    _ = cctx.reconfiguration_requested() => {
+                        info!(connector = %name, "connector requested task reconfiguration");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    .await;
+    let stopped = instance.as_connector_mut().stop().await;
+    result?;
+    stopped.map_err(|e| InstanceError::from_connect(Stage::ConnectorStart, e))
+}

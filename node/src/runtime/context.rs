@@ -1,0 +1,49 @@
+//! What every connector and task instance of a worker shares.
+
+use std::sync::Arc;
+
+use raftconnect_raft::{Command, InstanceId, RunState, Status, Store};
+use tracing::{info, warn};
+
+use crate::kafka::topics::TopicAdmin;
+use crate::plugins::Plugins;
+use crate::worker_config::WorkerConfig;
+
+pub struct WorkerContext {
+    pub config: Arc<WorkerConfig>,
+    pub store: Arc<dyn Store>,
+    pub plugins: Arc<Plugins>,
+    pub topics: Arc<TopicAdmin>,
+}
+
+impl WorkerContext {
+    /// Records an instance's status in the store; a failure to do so is logged, not
+    /// fatal (the next report overwrites it).
+    pub async fn report(&self, id: &InstanceId, state: RunState, trace: Option<String>, generation: u64) {
+        match &trace {
+            Some(t) => warn!(%id, state = state.as_str(), trace = %t, "status"),
+            None => info!(%id, state = state.as_str(), "status"),
+        }
+        let status = Status {
+            state,
+            worker_id: self.config.worker_id.clone(),
+            trace,
+            generation,
+        };
+        let cmd = Command::PutStatus {
+            id: id.clone(),
+            status,
+        };
+        if let Err(e) = self.store.submit(cmd).await {
+            warn!(%id, "could not record status: {e}");
+        }
+    }
+}
+
+/// What the worker wants a running instance to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Running,
+    Paused,
+    Stopping,
+}

@@ -1,0 +1,100 @@
+//! Why a task or connector failed, in a form that becomes the `trace` of a FAILED status.
+
+use std::fmt;
+
+/// The pipeline stage where a failure happened (Kafka's `Stage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    TaskStart,
+    TaskPoll,
+    TaskPut,
+    TaskFlush,
+    KeyConverter,
+    ValueConverter,
+    HeaderConverter,
+    KafkaProduce,
+    KafkaConsume,
+    OffsetCommit,
+    ConnectorStart,
+    ConnectorTaskConfigs,
+    Setup,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::TaskStart => "TASK_START",
+            Stage::TaskPoll => "TASK_POLL",
+            Stage::TaskPut => "TASK_PUT",
+            Stage::TaskFlush => "TASK_FLUSH",
+            Stage::KeyConverter => "KEY_CONVERTER",
+            Stage::ValueConverter => "VALUE_CONVERTER",
+            Stage::HeaderConverter => "HEADER_CONVERTER",
+            Stage::KafkaProduce => "KAFKA_PRODUCE",
+            Stage::KafkaConsume => "KAFKA_CONSUME",
+            Stage::OffsetCommit => "OFFSET_COMMIT",
+            Stage::ConnectorStart => "CONNECTOR_START",
+            Stage::ConnectorTaskConfigs => "CONNECTOR_TASK_CONFIGS",
+            Stage::Setup => "SETUP",
+        }
+    }
+}
+
+/// A failure of a connector or task instance.
+#[derive(Debug, thiserror::Error)]
+pub struct InstanceError {
+    pub stage: Stage,
+    /// The Java exception class a Kafka user would expect to see.
+    pub class: &'static str,
+    pub message: String,
+}
+
+impl InstanceError {
+    pub fn new(stage: Stage, class: &'static str, message: impl Into<String>) -> Self {
+        InstanceError {
+            stage,
+            class,
+            message: message.into(),
+        }
+    }
+
+    pub fn connect(stage: Stage, message: impl Into<String>) -> Self {
+        Self::new(stage, "org.apache.kafka.connect.errors.ConnectException", message)
+    }
+
+    pub fn from_connect(stage: Stage, err: connect_api::ConnectError) -> Self {
+        Self::new(stage, err.java_class(), error_chain(&err))
+    }
+
+    /// The status trace: exception class and message, then where it happened.
+    pub fn trace(&self, instance: &str) -> String {
+        format!(
+            "{}: {}\n\tat stage {} of {}",
+            self.class,
+            self.message,
+            self.stage.as_str(),
+            instance
+        )
+    }
+}
+
+impl fmt::Display for InstanceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} in stage {}: {}", self.class, self.stage.as_str(), self.message)
+    }
+}
+
+/// An error and all its sources, joined as "a: b: c".
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let s = e.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cur = e.source();
+    }
+    out
+}

@@ -1,0 +1,27 @@
+//! The worker runtime: a `Worker` actor per node reconciles the stored cluster state
+//! with the connector and task instances running here; each instance is an
+//! `InstanceActor` whose I/O loop runs as a tokio task, so a panic or error in connector
+//! code becomes a FAILED status instead of killing an actor.
+
+pub mod connector;
+pub mod context;
+pub mod converters;
+pub mod error;
+pub mod instance;
+pub mod offsets;
+pub mod sink_task;
+pub mod source_task;
+pub mod worker;
+
+use connect_api::Props;
+use raftconnect_raft::TaskId;
+
+/// Everything a task instance needs to know about itself.
+#[derive(Debug, Clone)]
+pub struct TaskSpec {
+    pub id: TaskId,
+    /// The connector config generation the task config was computed from.
+    pub generation: u64,
+    pub connector_config: Props,
+    pub task_config: Props,
+}
