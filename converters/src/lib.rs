@@ -47,6 +47,8 @@ impl SchemaAndValue {
 }
 
 /// Converts record keys and values between Connect data and bytes (Kafka's `Converter`).
+// The method names are Kafka's (`fromConnectData`), which the runtime codes against.
+#[allow(clippy::wrong_self_convention)]
 pub trait Converter: Send + Sync {
     /// `props` are the converter's own keys with the `key.converter.`/`value.converter.`
     /// prefix already stripped.
@@ -62,6 +64,7 @@ pub trait Converter: Send + Sync {
 }
 
 /// Converts record headers between Connect data and bytes (Kafka's `HeaderConverter`).
+#[allow(clippy::wrong_self_convention)]
 pub trait HeaderConverter: Send + Sync {
     /// `props` are the converter's own keys with the `header.converter.` prefix stripped.
     fn configure(&mut self, props: &Props) -> Result<(), ConverterError>;

@@ -3,7 +3,7 @@
 
 use connect_api::{Props, Schema, SchemaRef, Value};
 
-use crate::{java, Converter, ConverterError, HeaderConverter, SchemaAndValue};
+use crate::{Converter, ConverterError, HeaderConverter, SchemaAndValue};
 
 pub const ENCODING_CONFIG: &str = "converter.encoding";
 
@@ -157,7 +157,7 @@ impl Converter for StringConverter {
         Ok(match value {
             Value::Null => None,
             Value::String(s) => Some(self.serializer.encode(s)),
-            other => Some(self.serializer.encode(&java::object_to_string(other))),
+            other => Some(self.serializer.encode(&other.to_string())),
         })
     }
 

@@ -610,7 +610,7 @@ fn convert_to(to: &Schema, value: Value) -> Result<Value, ParseError> {
     let unable = |value: &Value| {
         ParseError::Data(format!(
             "Unable to convert {} ({}) to {}",
-            java::object_to_string(value),
+            value,
             class_of(value),
             to.schema_type
         ))
@@ -703,7 +703,7 @@ fn as_long(value: &Value) -> Result<i64, ParseError> {
         other => {
             return Err(ParseError::Data(format!(
                 "Unable to convert {} ({}) to a number",
-                java::object_to_string(other),
+                other,
                 class_of(other)
             )))
         }

@@ -1,1 +1,9 @@
+//! The one test harness: starts the real components integration tests and benchmarks
+//! need (the Kafka-protocol broker, raftconnect worker processes) and cleans up after
+//! them. Every crate's tests use this; none starts processes on its own.
 
+pub mod broker;
+pub mod process;
+
+pub use broker::Broker;
+pub use process::{free_port, wait_until, Worker};

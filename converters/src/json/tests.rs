@@ -267,7 +267,7 @@ fn decimal_formats() {
     assert!(to_json(&numeric, Some(&schema2), &Value::Decimal(dec("1.00"))).ends_with(r#""payload":1.00}"#));
     assert!(to_json(&numeric, Some(&schema2), &Value::Decimal(dec("-0.05"))).ends_with(r#""payload":-0.05}"#));
     // negative numbers in base64: two's complement
-    assert!(to_json(&base64, Some(&schema2), &Value::Decimal(dec("-1.00"))).ends_with(r#""payload":"/5w="}"#));
+    assert!(to_json(&base64, Some(&schema2), &Value::Decimal(dec("-1.00"))).ends_with(r#""payload":"nA=="}"#));
     assert!(to_json(&base64, Some(&schema2), &Value::Decimal(dec("0.00"))).ends_with(r#""payload":"AA=="}"#));
     // a decimal default value is written in the configured format
     let with_default = logical::decimal_schema(2).optional().default_value(Value::Decimal(dec("1.56"))).build();

@@ -1,0 +1,111 @@
+//! A real Kafka-protocol broker for tests: tansu with its sqlite storage engine (the
+//! memory engine skips records when a fetch starts inside a batch, so it must not be
+//! used for anything that checks data).
+//!
+//! The binary comes from `TANSU_BIN`, or the cache that `scripts/install-tansu.sh`
+//! fills. `RAFTCONNECT_TEST_BROKER=host:port` points tests at an already running broker
+//! instead.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::ClientConfig;
+
+use crate::process::{free_port, wait_until};
+
+pub struct Broker {
+    pub bootstrap: String,
+    child: Option<Child>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn tansu_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("TANSU_BIN") {
+        return PathBuf::from(p);
+    }
+    let cache = std::env::var("RAFTCONNECT_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+                .join(".cache/raftconnect")
+        });
+    cache.join("tansu-0.6.0/bin/tansu")
+}
+
+impl Broker {
+    /// Starts a fresh broker on a free loopback port (or uses RAFTCONNECT_TEST_BROKER),
+    /// and waits until it answers metadata requests.
+    pub fn start() -> Broker {
+        if let Ok(addr) = std::env::var("RAFTCONNECT_TEST_BROKER") {
+            if !addr.is_empty() && std::env::var("RAFTCONNECT_OWN_BROKER").is_err() {
+                let b = Broker {
+                    bootstrap: addr,
+                    child: None,
+                    _dir: None,
+                };
+                b.wait_ready();
+                return b;
+            }
+        }
+        let bin = tansu_bin();
+        assert!(
+            bin.exists(),
+            "the tansu broker is not installed at {} (run scripts/install-tansu.sh or set TANSU_BIN)",
+            bin.display()
+        );
+        let dir = tempfile::tempdir().expect("temp dir for the broker");
+        let port = free_port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let log = std::fs::File::create(dir.path().join("tansu.log")).expect("broker log file");
+        // The sqlite path is relative to the working directory: run it in its own dir.
+        let child = Command::new(&bin)
+            .arg("broker")
+            .args(["--listener-url", &url, "--advertised-listener-url", &url])
+            .args(["--storage-engine", "sqlite://tansu.db"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let b = Broker {
+            bootstrap: format!("127.0.0.1:{port}"),
+            child: Some(child),
+            _dir: Some(dir),
+        };
+        b.wait_ready();
+        b
+    }
+
+    fn wait_ready(&self) {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.bootstrap)
+            .create()
+            .expect("metadata client");
+        let ok = wait_until(Duration::from_secs(30), || {
+            consumer
+                .fetch_metadata(None, Duration::from_secs(1))
+                .is_ok()
+        });
+        assert!(ok, "broker at {} did not become ready", self.bootstrap);
+    }
+
+    /// The broker's log, for failure messages.
+    pub fn log(&self) -> String {
+        self._dir
+            .as_ref()
+            .and_then(|d| std::fs::read_to_string(d.path().join("tansu.log")).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
