@@ -74,7 +74,13 @@ mod tests {
 
     #[test]
     fn booleans_ints_and_choices() {
-        let p = props(&[("a", " TRUE "), ("b", "no"), ("n", " 12 "), ("x", "1.5"), ("c", "numeric")]);
+        let p = props(&[
+            ("a", " TRUE "),
+            ("b", "no"),
+            ("n", " 12 "),
+            ("x", "1.5"),
+            ("c", "numeric"),
+        ]);
         assert!(get_bool(&p, "a", false).unwrap());
         assert!(get_bool(&p, "missing", true).unwrap());
         let err = get_bool(&p, "b", true).unwrap_err();
@@ -84,8 +90,14 @@ mod tests {
         );
         assert_eq!(get_int(&p, "n", 0).unwrap(), 12);
         assert!(get_int(&p, "x", 0).is_err());
-        assert_eq!(get_choice(&p, "c", "BASE64", &["BASE64", "NUMERIC"]).unwrap(), "NUMERIC");
-        assert_eq!(get_choice(&p, "z", "BASE64", &["BASE64", "NUMERIC"]).unwrap(), "BASE64");
+        assert_eq!(
+            get_choice(&p, "c", "BASE64", &["BASE64", "NUMERIC"]).unwrap(),
+            "NUMERIC"
+        );
+        assert_eq!(
+            get_choice(&p, "z", "BASE64", &["BASE64", "NUMERIC"]).unwrap(),
+            "BASE64"
+        );
         assert!(get_choice(&p, "a", "BASE64", &["BASE64", "NUMERIC"]).is_err());
     }
 }

@@ -320,6 +320,9 @@ mod tests {
             lenient_date(2019, 13, 1),
             NaiveDate::from_ymd_opt(2020, 1, 1)
         );
-        assert_eq!(lenient_date(2019, 3, 0), NaiveDate::from_ymd_opt(2019, 2, 28));
+        assert_eq!(
+            lenient_date(2019, 3, 0),
+            NaiveDate::from_ymd_opt(2019, 2, 28)
+        );
     }
 }

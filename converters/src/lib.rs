@@ -60,7 +60,11 @@ pub trait Converter: Send + Sync {
         schema: Option<&SchemaRef>,
         value: &Value,
     ) -> Result<Option<Vec<u8>>, ConverterError>;
-    fn to_connect_data(&self, topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue, ConverterError>;
+    fn to_connect_data(
+        &self,
+        topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<SchemaAndValue, ConverterError>;
 }
 
 /// Converts record headers between Connect data and bytes (Kafka's `HeaderConverter`).
@@ -225,12 +229,22 @@ mod tests {
         ] {
             assert!(new_converter(class).is_ok(), "{class}");
         }
-        for class in [SIMPLE_HEADER, "SimpleHeaderConverter", "Simple", "JsonConverter", "Json", "String"] {
+        for class in [
+            SIMPLE_HEADER,
+            "SimpleHeaderConverter",
+            "Simple",
+            "JsonConverter",
+            "Json",
+            "String",
+        ] {
             assert!(new_header_converter(class).is_ok(), "{class}");
         }
         let err = new_converter("com.example.Nope").err().unwrap();
         assert_eq!(err, ConverterError::UnknownClass("com.example.Nope".into()));
-        assert_eq!(err.to_string(), "Class com.example.Nope could not be found.");
+        assert_eq!(
+            err.to_string(),
+            "Class com.example.Nope could not be found."
+        );
         assert!(matches!(
             new_converter("SimpleHeaderConverter"),
             Err(ConverterError::WrongKind { .. })
@@ -270,7 +284,11 @@ mod tests {
         assert!(!p.contains(&(SIMPLE_HEADER, "converter")));
         assert!(p.contains(&(JSON, "converter")));
         assert!(p.contains(&(JSON, "header_converter")));
-        let converters: Vec<_> = p.iter().filter(|(_, t)| *t == "converter").map(|(c, _)| *c).collect();
+        let converters: Vec<_> = p
+            .iter()
+            .filter(|(_, t)| *t == "converter")
+            .map(|(c, _)| *c)
+            .collect();
         let mut sorted = converters.clone();
         sorted.sort();
         assert_eq!(converters, sorted);

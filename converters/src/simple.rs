@@ -70,7 +70,11 @@ impl Converter for ByteArrayConverter {
         }
     }
 
-    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue, ConverterError> {
+    fn to_connect_data(
+        &self,
+        _topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<SchemaAndValue, ConverterError> {
         Ok(SchemaAndValue::new(
             Some(Schema::optional_bytes()),
             bytes.map_or(Value::Null, |b| Value::Bytes(b.to_vec())),
@@ -113,7 +117,11 @@ impl Converter for BooleanConverter {
         }
     }
 
-    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue, ConverterError> {
+    fn to_connect_data(
+        &self,
+        _topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<SchemaAndValue, ConverterError> {
         let value = match bytes {
             None => Value::Null,
             Some([1]) => Value::Boolean(true),
@@ -229,7 +237,11 @@ impl Converter for NumberConverter {
         }))
     }
 
-    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue, ConverterError> {
+    fn to_connect_data(
+        &self,
+        _topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<SchemaAndValue, ConverterError> {
         let schema = Some(self.kind.schema());
         let Some(b) = bytes else {
             return Ok(SchemaAndValue::new(schema, Value::Null));
@@ -245,11 +257,13 @@ impl Converter for NumberConverter {
         buf[..b.len()].copy_from_slice(b);
         let value = match self.kind {
             NumberKind::Short => Value::Int16(i16::from_be_bytes([buf[0], buf[1]])),
-            NumberKind::Integer => Value::Int32(i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]])),
-            NumberKind::Long => Value::Int64(i64::from_be_bytes(buf)),
-            NumberKind::Float => {
-                Value::Float32(f32::from_bits(u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]])))
+            NumberKind::Integer => {
+                Value::Int32(i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]))
             }
+            NumberKind::Long => Value::Int64(i64::from_be_bytes(buf)),
+            NumberKind::Float => Value::Float32(f32::from_bits(u32::from_be_bytes([
+                buf[0], buf[1], buf[2], buf[3],
+            ]))),
             NumberKind::Double => Value::Float64(f64::from_bits(u64::from_be_bytes(buf))),
         };
         Ok(SchemaAndValue::new(schema, value))
@@ -266,14 +280,24 @@ mod tests {
     fn byte_array_round_trip() {
         let c = ByteArrayConverter;
         let data = b"test-bytes".to_vec();
-        let b = c.from_connect_data("t", Some(&Schema::bytes()), &Value::Bytes(data.clone())).unwrap();
+        let b = c
+            .from_connect_data("t", Some(&Schema::bytes()), &Value::Bytes(data.clone()))
+            .unwrap();
         assert_eq!(b.as_deref(), Some(&data[..]));
-        assert_eq!(c.from_connect_data("t", None, &Value::Bytes(data.clone())).unwrap(), Some(data.clone()));
+        assert_eq!(
+            c.from_connect_data("t", None, &Value::Bytes(data.clone()))
+                .unwrap(),
+            Some(data.clone())
+        );
         assert_eq!(
             c.to_connect_data("t", Some(&data)).unwrap(),
             SchemaAndValue::new(Some(Schema::optional_bytes()), Value::Bytes(data))
         );
-        assert_eq!(c.from_connect_data("t", Some(&Schema::bytes()), &Value::Null).unwrap(), None);
+        assert_eq!(
+            c.from_connect_data("t", Some(&Schema::bytes()), &Value::Null)
+                .unwrap(),
+            None
+        );
         assert_eq!(
             c.to_connect_data("t", None).unwrap(),
             SchemaAndValue::new(Some(Schema::optional_bytes()), Value::Null)
@@ -283,9 +307,16 @@ mod tests {
     #[test]
     fn byte_array_rejects_other_types() {
         let c = ByteArrayConverter;
-        let err = c.from_connect_data("t", Some(&Schema::int32()), &Value::Int32(12)).unwrap_err();
-        assert_eq!(err.to_string(), "Invalid schema type for ByteArrayConverter: INT32");
-        let err = c.from_connect_data("t", None, &Value::Int32(12)).unwrap_err();
+        let err = c
+            .from_connect_data("t", Some(&Schema::int32()), &Value::Int32(12))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Invalid schema type for ByteArrayConverter: INT32"
+        );
+        let err = c
+            .from_connect_data("t", None, &Value::Int32(12))
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "ByteArrayConverter is not compatible with objects of type class java.lang.Integer"
@@ -297,13 +328,28 @@ mod tests {
         let cases = [
             (NumberKind::Short, Value::Int16(-2), vec![0xFF, 0xFE]),
             (NumberKind::Integer, Value::Int32(258), vec![0, 0, 1, 2]),
-            (NumberKind::Long, Value::Int64(1), vec![0, 0, 0, 0, 0, 0, 0, 1]),
-            (NumberKind::Float, Value::Float32(1.0), vec![0x3F, 0x80, 0, 0]),
-            (NumberKind::Double, Value::Float64(-2.0), vec![0xC0, 0, 0, 0, 0, 0, 0, 0]),
+            (
+                NumberKind::Long,
+                Value::Int64(1),
+                vec![0, 0, 0, 0, 0, 0, 0, 1],
+            ),
+            (
+                NumberKind::Float,
+                Value::Float32(1.0),
+                vec![0x3F, 0x80, 0, 0],
+            ),
+            (
+                NumberKind::Double,
+                Value::Float64(-2.0),
+                vec![0xC0, 0, 0, 0, 0, 0, 0, 0],
+            ),
         ];
         for (kind, value, bytes) in cases {
             let c = NumberConverter::new(kind);
-            assert_eq!(c.from_connect_data("t", None, &value).unwrap(), Some(bytes.clone()));
+            assert_eq!(
+                c.from_connect_data("t", None, &value).unwrap(),
+                Some(bytes.clone())
+            );
             let back = c.to_connect_data("t", Some(&bytes)).unwrap();
             assert_eq!(back.value, value);
             assert_eq!(back.schema, Some(kind.schema()));
@@ -316,8 +362,13 @@ mod tests {
     #[test]
     fn number_errors() {
         let c = NumberConverter::new(NumberKind::Integer);
-        let err = c.from_connect_data("t", None, &Value::Int64(1)).unwrap_err();
-        assert_eq!(err.to_string(), "Failed to serialize to integer (was class java.lang.Long): ");
+        let err = c
+            .from_connect_data("t", None, &Value::Int64(1))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Failed to serialize to integer (was class java.lang.Long): "
+        );
         let err = c.to_connect_data("t", Some(&[1, 2])).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -328,12 +379,25 @@ mod tests {
     #[test]
     fn booleans() {
         let c = BooleanConverter;
-        assert_eq!(c.from_connect_data("t", None, &Value::Boolean(true)).unwrap(), Some(vec![1]));
-        assert_eq!(c.from_connect_data("t", None, &Value::Boolean(false)).unwrap(), Some(vec![0]));
-        assert_eq!(c.to_connect_data("t", Some(&[1])).unwrap().value, Value::Boolean(true));
+        assert_eq!(
+            c.from_connect_data("t", None, &Value::Boolean(true))
+                .unwrap(),
+            Some(vec![1])
+        );
+        assert_eq!(
+            c.from_connect_data("t", None, &Value::Boolean(false))
+                .unwrap(),
+            Some(vec![0])
+        );
+        assert_eq!(
+            c.to_connect_data("t", Some(&[1])).unwrap().value,
+            Value::Boolean(true)
+        );
         assert!(c.to_connect_data("t", Some(&[2])).is_err());
         assert!(c.to_connect_data("t", Some(&[0, 0])).is_err());
-        assert!(c.from_connect_data("t", Some(&Schema::string()), &Value::Boolean(true)).is_err());
+        assert!(c
+            .from_connect_data("t", Some(&Schema::string()), &Value::Boolean(true))
+            .is_err());
         assert!(c.from_connect_data("t", None, &Value::Int8(1)).is_err());
     }
 
@@ -341,7 +405,12 @@ mod tests {
     fn header_delegation() {
         let mut c = NumberConverter::new(NumberKind::Long);
         HeaderConverter::configure(&mut c, &Props::new()).unwrap();
-        let b = c.from_connect_header("t", "h", None, &Value::Int64(5)).unwrap();
-        assert_eq!(c.to_connect_header("t", "h", b.as_deref()).unwrap().value, Value::Int64(5));
+        let b = c
+            .from_connect_header("t", "h", None, &Value::Int64(5))
+            .unwrap();
+        assert_eq!(
+            c.to_connect_header("t", "h", b.as_deref()).unwrap().value,
+            Value::Int64(5)
+        );
     }
 }

@@ -25,9 +25,9 @@ impl Charset {
         let n = name.to_ascii_lowercase();
         Some(match n.as_str() {
             "utf-8" | "utf8" | "unicode-1-1-utf-8" => Charset::Utf8,
-            "us-ascii" | "ascii" | "iso646-us" | "iso-ir-6" | "ansi_x3.4-1968" | "ansi_x3.4-1986"
-            | "iso_646.irv:1991" | "iso_646.irv:1983" | "cp367" | "ibm367" | "csascii" | "us"
-            | "646" | "default" | "ascii7" => Charset::Ascii,
+            "us-ascii" | "ascii" | "iso646-us" | "iso-ir-6" | "ansi_x3.4-1968"
+            | "ansi_x3.4-1986" | "iso_646.irv:1991" | "iso_646.irv:1983" | "cp367" | "ibm367"
+            | "csascii" | "us" | "646" | "default" | "ascii7" => Charset::Ascii,
             "iso-8859-1" | "iso8859_1" | "iso_8859_1" | "iso_8859-1" | "iso8859-1" | "8859_1"
             | "latin1" | "l1" | "ibm819" | "ibm-819" | "cp819" | "819" | "csisolatin1"
             | "iso_8859-1:1987" | "iso-ir-100" => Charset::Latin1,
@@ -44,7 +44,10 @@ impl Charset {
     pub(crate) fn encode(self, s: &str) -> Vec<u8> {
         match self {
             Charset::Utf8 => s.as_bytes().to_vec(),
-            Charset::Ascii => s.chars().map(|c| if c.is_ascii() { c as u8 } else { b'?' }).collect(),
+            Charset::Ascii => s
+                .chars()
+                .map(|c| if c.is_ascii() { c as u8 } else { b'?' })
+                .collect(),
             Charset::Latin1 => s
                 .chars()
                 .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
@@ -53,7 +56,11 @@ impl Charset {
                 if s.is_empty() {
                     return Vec::new();
                 }
-                let mut out = if self == Charset::Utf16 { vec![0xFE, 0xFF] } else { Vec::new() };
+                let mut out = if self == Charset::Utf16 {
+                    vec![0xFE, 0xFF]
+                } else {
+                    Vec::new()
+                };
                 out.extend(s.encode_utf16().flat_map(u16::to_be_bytes));
                 out
             }
@@ -67,7 +74,13 @@ impl Charset {
             Charset::Utf8 => String::from_utf8_lossy(b).into_owned(),
             Charset::Ascii => b
                 .iter()
-                .map(|c| if c.is_ascii() { char::from(*c) } else { '\u{FFFD}' })
+                .map(|c| {
+                    if c.is_ascii() {
+                        char::from(*c)
+                    } else {
+                        '\u{FFFD}'
+                    }
+                })
                 .collect(),
             Charset::Latin1 => b.iter().map(|c| char::from(*c)).collect(),
             Charset::Utf16 => match b {
@@ -120,7 +133,10 @@ impl StringConverter {
     }
 
     fn apply(&mut self, props: &Props, is_key: bool) -> Result<(), ConverterError> {
-        let encoding = props.get(ENCODING_CONFIG).map(|s| s.trim()).unwrap_or("UTF-8");
+        let encoding = props
+            .get(ENCODING_CONFIG)
+            .map(|s| s.trim())
+            .unwrap_or("UTF-8");
         // As in Kafka, the (de)serializer's own `key./value.(de)serializer.encoding` wins
         // over `converter.encoding`.
         let role = if is_key { "key" } else { "value" };
@@ -161,7 +177,11 @@ impl Converter for StringConverter {
         })
     }
 
-    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue, ConverterError> {
+    fn to_connect_data(
+        &self,
+        _topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<SchemaAndValue, ConverterError> {
         Ok(SchemaAndValue::new(
             Some(Schema::optional_string()),
             match bytes {
@@ -203,7 +223,10 @@ mod tests {
     use connect_api::{SchemaBuilder, Struct};
 
     fn configured(props: &[(&str, &str)], is_key: bool) -> StringConverter {
-        let props: Props = props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let props: Props = props
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let mut c = StringConverter::new();
         Converter::configure(&mut c, &props, is_key).unwrap();
         c
@@ -212,18 +235,31 @@ mod tests {
     #[test]
     fn string_round_trip() {
         let c = configured(&[], false);
-        let b = c.from_connect_data("t", Some(&Schema::string()), &"my string".into()).unwrap();
+        let b = c
+            .from_connect_data("t", Some(&Schema::string()), &"my string".into())
+            .unwrap();
         assert_eq!(b.as_deref(), Some(&b"my string"[..]));
         let back = c.to_connect_data("t", b.as_deref()).unwrap();
-        assert_eq!(back, SchemaAndValue::new(Some(Schema::optional_string()), "my string".into()));
-        let utf = c.from_connect_data("t", None, &"Ünïcödé ☃".into()).unwrap().unwrap();
-        assert_eq!(c.to_connect_data("t", Some(&utf)).unwrap().value, Value::from("Ünïcödé ☃"));
+        assert_eq!(
+            back,
+            SchemaAndValue::new(Some(Schema::optional_string()), "my string".into())
+        );
+        let utf = c
+            .from_connect_data("t", None, &"Ünïcödé ☃".into())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            c.to_connect_data("t", Some(&utf)).unwrap().value,
+            Value::from("Ünïcödé ☃")
+        );
     }
 
     #[test]
     fn non_strings_use_java_to_string() {
         let c = configured(&[], false);
-        let to = |v: Value| String::from_utf8(c.from_connect_data("t", None, &v).unwrap().unwrap()).unwrap();
+        let to = |v: Value| {
+            String::from_utf8(c.from_connect_data("t", None, &v).unwrap().unwrap()).unwrap()
+        };
         assert_eq!(to(Value::Int32(12)), "12");
         assert_eq!(to(Value::Float64(1.0)), "1.0");
         assert_eq!(to(Value::Float32(1e10)), "1.0E10");
@@ -234,14 +270,23 @@ mod tests {
             .field("b", Schema::optional_string())
             .field("c", Schema::string())
             .build();
-        let s = Struct::new(schema).unwrap().with("a", 1).unwrap().with("c", "x").unwrap();
+        let s = Struct::new(schema)
+            .unwrap()
+            .with("a", 1)
+            .unwrap()
+            .with("c", "x")
+            .unwrap();
         assert_eq!(to(Value::Struct(s)), "Struct{a=1,c=x}");
     }
 
     #[test]
     fn nulls() {
         let c = configured(&[], true);
-        assert_eq!(c.from_connect_data("t", Some(&Schema::optional_string()), &Value::Null).unwrap(), None);
+        assert_eq!(
+            c.from_connect_data("t", Some(&Schema::optional_string()), &Value::Null)
+                .unwrap(),
+            None
+        );
         assert_eq!(
             c.to_connect_data("t", None).unwrap(),
             SchemaAndValue::new(Some(Schema::optional_string()), Value::Null)
@@ -251,37 +296,89 @@ mod tests {
     #[test]
     fn encodings() {
         let c = configured(&[("converter.encoding", "UTF-16")], false);
-        let b = c.from_connect_data("t", None, &"hi".into()).unwrap().unwrap();
+        let b = c
+            .from_connect_data("t", None, &"hi".into())
+            .unwrap()
+            .unwrap();
         assert_eq!(b, vec![0xFE, 0xFF, 0, b'h', 0, b'i']);
-        assert_eq!(c.to_connect_data("t", Some(&b)).unwrap().value, Value::from("hi"));
-        assert_eq!(c.to_connect_data("t", Some(&[0xFF, 0xFE, b'h', 0])).unwrap().value, Value::from("h"));
+        assert_eq!(
+            c.to_connect_data("t", Some(&b)).unwrap().value,
+            Value::from("hi")
+        );
+        assert_eq!(
+            c.to_connect_data("t", Some(&[0xFF, 0xFE, b'h', 0]))
+                .unwrap()
+                .value,
+            Value::from("h")
+        );
         let c = configured(&[("converter.encoding", "iso-8859-1")], false);
-        assert_eq!(c.from_connect_data("t", None, &"é☃".into()).unwrap().unwrap(), vec![0xE9, b'?']);
-        assert_eq!(c.to_connect_data("t", Some(&[0xE9])).unwrap().value, Value::from("é"));
+        assert_eq!(
+            c.from_connect_data("t", None, &"é☃".into())
+                .unwrap()
+                .unwrap(),
+            vec![0xE9, b'?']
+        );
+        assert_eq!(
+            c.to_connect_data("t", Some(&[0xE9])).unwrap().value,
+            Value::from("é")
+        );
         let c = configured(&[("converter.encoding", "US-ASCII")], false);
-        assert_eq!(c.from_connect_data("t", None, &"aé".into()).unwrap().unwrap(), b"a?");
+        assert_eq!(
+            c.from_connect_data("t", None, &"aé".into())
+                .unwrap()
+                .unwrap(),
+            b"a?"
+        );
         let c = configured(&[("converter.encoding", "UTF-16LE")], false);
-        assert_eq!(c.from_connect_data("t", None, &"a".into()).unwrap().unwrap(), vec![b'a', 0]);
+        assert_eq!(
+            c.from_connect_data("t", None, &"a".into())
+                .unwrap()
+                .unwrap(),
+            vec![b'a', 0]
+        );
         // a per-role serializer encoding overrides converter.encoding, as in Kafka
-        let c = configured(&[("converter.encoding", "UTF-16"), ("key.serializer.encoding", "UTF-8")], true);
-        assert_eq!(c.from_connect_data("t", None, &"a".into()).unwrap().unwrap(), b"a");
+        let c = configured(
+            &[
+                ("converter.encoding", "UTF-16"),
+                ("key.serializer.encoding", "UTF-8"),
+            ],
+            true,
+        );
+        assert_eq!(
+            c.from_connect_data("t", None, &"a".into())
+                .unwrap()
+                .unwrap(),
+            b"a"
+        );
         let mut c = StringConverter::new();
         let props: Props = [("converter.encoding".to_string(), "klingon".to_string())].into();
         let err = Converter::configure(&mut c, &props, false).unwrap_err();
-        assert!(err.to_string().contains("Unsupported encoding klingon"), "{err}");
+        assert!(
+            err.to_string().contains("Unsupported encoding klingon"),
+            "{err}"
+        );
     }
 
     #[test]
     fn malformed_utf8_is_replaced() {
         let c = configured(&[], false);
-        assert_eq!(c.to_connect_data("t", Some(b"a\xffb")).unwrap().value, Value::from("a\u{FFFD}b"));
+        assert_eq!(
+            c.to_connect_data("t", Some(b"a\xffb")).unwrap().value,
+            Value::from("a\u{FFFD}b")
+        );
     }
 
     #[test]
     fn header_converter_delegates() {
         let mut c = StringConverter::new();
         HeaderConverter::configure(&mut c, &Props::new()).unwrap();
-        let b = c.from_connect_header("t", "h", None, &Value::Int64(7)).unwrap().unwrap();
-        assert_eq!(c.to_connect_header("t", "h", Some(&b)).unwrap().value, Value::from("7"));
+        let b = c
+            .from_connect_header("t", "h", None, &Value::Int64(7))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            c.to_connect_header("t", "h", Some(&b)).unwrap().value,
+            Value::from("7")
+        );
     }
 }

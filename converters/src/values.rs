@@ -294,7 +294,9 @@ impl Parser {
         while self.next_token.as_deref().is_some_and(is_blank) && self.can_consume_next_token() {
             self.next_token = Some(self.consume_next_token());
         }
-        self.next_token.as_deref().is_some_and(|t| java_trim(t) == expected)
+        self.next_token
+            .as_deref()
+            .is_some_and(|t| java_trim(t) == expected)
     }
 }
 
@@ -386,7 +388,10 @@ impl ValueParser {
         if embedded {
             return Err(ParseError::Data("Failed to parse embedded value".into()));
         }
-        Ok(Some((Schema::string(), Value::String(self.p.original.clone()))))
+        Ok(Some((
+            Schema::string(),
+            Value::String(self.p.original.clone()),
+        )))
     }
 
     fn parse_quoted_string(&mut self) -> (SchemaRef, Value) {
@@ -588,7 +593,11 @@ fn merge_schemas(previous: &SchemaRef, new: &SchemaRef) -> Option<SchemaRef> {
         };
     }
     if previous.optional == new.optional {
-        return Some(if previous.optional { previous.clone() } else { new.clone() });
+        return Some(if previous.optional {
+            previous.clone()
+        } else {
+            new.clone()
+        });
     }
     if previous != new {
         return None;
@@ -733,7 +742,11 @@ fn decimal_low64(d: &BigDecimal) -> i64 {
     let (unscaled, scale) = d.as_bigint_and_exponent();
     JavaDecimal {
         negative: unscaled.sign() == bigdecimal::num_bigint::Sign::Minus,
-        digits: unscaled.magnitude().to_string().trim_start_matches('0').to_string(),
+        digits: unscaled
+            .magnitude()
+            .to_string()
+            .trim_start_matches('0')
+            .to_string(),
         scale,
     }
     .low64()
@@ -820,7 +833,11 @@ impl JavaDecimal {
         if integer_digits.len() > 19 {
             return None;
         }
-        let magnitude: i128 = if integer_digits.is_empty() { 0 } else { integer_digits.parse().ok()? };
+        let magnitude: i128 = if integer_digits.is_empty() {
+            0
+        } else {
+            integer_digits.parse().ok()?
+        };
         let v = if self.negative { -magnitude } else { magnitude };
         i64::try_from(v).ok()
     }
@@ -850,7 +867,11 @@ impl JavaDecimal {
         format!(
             "{}{}e{}",
             if self.negative { "-" } else { "" },
-            if self.digits.is_empty() { "0" } else { &self.digits },
+            if self.digits.is_empty() {
+                "0"
+            } else {
+                &self.digits
+            },
             -self.scale
         )
     }
@@ -914,7 +935,8 @@ const ISO_TIMESTAMP_LEN: usize = 24; // yyyy-MM-dd'T'HH:mm:ss.SSS'Z'
 /// Kafka's `ValueParser.parseAsTemporal`: ISO-8601 dates, times and timestamps by length.
 fn parse_as_temporal(token: &str) -> Option<(SchemaRef, Value)> {
     let token = token.replace("\\:", ":");
-    match token.chars().count() {
+    // Java compares String.length(), in UTF-16 code units.
+    match token.encode_utf16().count() {
         ISO_TIME_LEN => {
             let f = parse_pattern(&token, &TIME_PATTERN)?;
             let millis = time_millis(&f)?;

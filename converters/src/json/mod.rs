@@ -54,8 +54,12 @@ impl JsonConverter {
     fn apply(&mut self, props: &Props) -> Result<(), ConverterError> {
         let schemas_enable = config::get_bool(props, SCHEMAS_ENABLE_CONFIG, true)?;
         let cache = config::get_int(props, SCHEMAS_CACHE_SIZE_CONFIG, 1000)?;
-        let format =
-            config::get_choice(props, DECIMAL_FORMAT_CONFIG, "BASE64", &["BASE64", "NUMERIC"])?;
+        let format = config::get_choice(
+            props,
+            DECIMAL_FORMAT_CONFIG,
+            "BASE64",
+            &["BASE64", "NUMERIC"],
+        )?;
         let replace = config::get_bool(props, REPLACE_NULL_WITH_DEFAULT_CONFIG, true)?;
         self.schemas_enable = schemas_enable;
         self.schemas_cache_size = cache;
@@ -103,7 +107,10 @@ impl JsonConverter {
                 self.as_json_schema(schema.value_schema.as_deref())?,
             )),
             SchemaType::Map => {
-                obj.push(("keys".into(), self.as_json_schema(schema.key_schema.as_deref())?));
+                obj.push((
+                    "keys".into(),
+                    self.as_json_schema(schema.key_schema.as_deref())?,
+                ));
                 obj.push((
                     "values".into(),
                     self.as_json_schema(schema.value_schema.as_deref())?,
@@ -142,7 +149,10 @@ impl JsonConverter {
         }
         if let Some(default) = &schema.default {
             if !default.is_null() {
-                obj.push(("default".into(), self.convert_to_json(Some(schema), default)?));
+                obj.push((
+                    "default".into(),
+                    self.convert_to_json(Some(schema), default)?,
+                ));
             }
         }
         Ok(Out::Obj(obj))
@@ -171,9 +181,9 @@ impl JsonConverter {
                 SchemaBuilder::array(items)
             }
             "map" => {
-                let keys = node
-                    .get("keys")
-                    .ok_or_else(|| ConverterError::data("Map schema did not specify the key type"))?;
+                let keys = node.get("keys").ok_or_else(|| {
+                    ConverterError::data("Map schema did not specify the key type")
+                })?;
                 let values = node.get("values").ok_or_else(|| {
                     ConverterError::data("Map schema did not specify the value type")
                 })?;
@@ -263,7 +273,11 @@ impl JsonConverter {
     }
 
     /// Kafka's `convertToJson`.
-    fn convert_to_json(&self, schema: Option<&Schema>, value: &Value) -> Result<Out, ConverterError> {
+    fn convert_to_json(
+        &self,
+        schema: Option<&Schema>,
+        value: &Value,
+    ) -> Result<Out, ConverterError> {
         if value.is_null() {
             let Some(schema) = schema else {
                 return Ok(Out::Null);
@@ -290,10 +304,7 @@ impl JsonConverter {
         let schema_type = match schema {
             Some(s) => s.schema_type,
             None => match value {
-                Value::Decimal(_)
-                | Value::Date(_)
-                | Value::Time(_)
-                | Value::Timestamp(_) => {
+                Value::Decimal(_) | Value::Date(_) | Value::Time(_) | Value::Timestamp(_) => {
                     return Err(ConverterError::data(format!(
                         "Java class {} does not have corresponding schema type.",
                         class_of(value)
@@ -366,7 +377,10 @@ impl JsonConverter {
                 };
                 let mut obj = Vec::with_capacity(schema.fields.len());
                 for (field, v) in schema.fields.iter().zip(s.values()) {
-                    obj.push((field.name.clone(), self.convert_to_json(Some(&field.schema), v)?));
+                    obj.push((
+                        field.name.clone(),
+                        self.convert_to_json(Some(&field.schema), v)?,
+                    ));
                 }
                 Out::Obj(obj)
             }
@@ -375,7 +389,11 @@ impl JsonConverter {
     }
 
     /// The JSON of a value whose schema names a logical type; `None` if it does not.
-    fn logical_to_json(&self, schema: &Schema, value: &Value) -> Result<Option<Out>, ConverterError> {
+    fn logical_to_json(
+        &self,
+        schema: &Schema,
+        value: &Value,
+    ) -> Result<Option<Out>, ConverterError> {
         let Some(name) = schema.name.as_deref() else {
             return Ok(None);
         };
@@ -473,10 +491,13 @@ impl JsonConverter {
             (SchemaType::Float32, JNode::Str(s)) => {
                 Value::Float32(non_finite(s).ok_or_else(mismatch)? as f32)
             }
-            (SchemaType::Float64, JNode::Str(s)) => Value::Float64(non_finite(s).ok_or_else(mismatch)?),
+            (SchemaType::Float64, JNode::Str(s)) => {
+                Value::Float64(non_finite(s).ok_or_else(mismatch)?)
+            }
             (SchemaType::String, JNode::Str(s)) => Value::String(s.clone()),
             (SchemaType::Bytes, JNode::Str(s)) => Value::Bytes(
-                tree::decode_base64(s).ok_or_else(|| ConverterError::data("Invalid bytes field"))?,
+                tree::decode_base64(s)
+                    .ok_or_else(|| ConverterError::data("Invalid bytes field"))?,
             ),
             (SchemaType::Array, JNode::Arr(items)) => Value::Array(
                 items
@@ -674,19 +695,23 @@ impl Converter for JsonConverter {
             return Ok(None);
         }
         let schema = schema.map(|s| s.as_ref());
-        let payload = self.convert_to_json(schema, value)?;
         let json = if self.schemas_enable {
+            let json_schema = self.as_json_schema(schema)?;
             Out::Obj(vec![
-                ("schema".into(), self.as_json_schema(schema)?),
-                ("payload".into(), payload),
+                ("schema".into(), json_schema),
+                ("payload".into(), self.convert_to_json(schema, value)?),
             ])
         } else {
-            payload
+            self.convert_to_json(schema, value)?
         };
         Ok(Some(json.to_bytes()))
     }
 
-    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue, ConverterError> {
+    fn to_connect_data(
+        &self,
+        _topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<SchemaAndValue, ConverterError> {
         let Some(bytes) = bytes else {
             return Ok(SchemaAndValue::NULL);
         };
@@ -703,7 +728,10 @@ impl Converter for JsonConverter {
         }
         let envelope = match &root {
             Some(JNode::Obj(fields)) if fields.len() == 2 => {
-                match (root.as_ref().and_then(|r| r.get("schema")), root.as_ref().and_then(|r| r.get("payload"))) {
+                match (
+                    root.as_ref().and_then(|r| r.get("schema")),
+                    root.as_ref().and_then(|r| r.get("payload")),
+                ) {
                     (Some(schema), Some(payload)) => Some((schema, payload)),
                     _ => None,
                 }

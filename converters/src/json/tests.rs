@@ -13,7 +13,10 @@ use super::*;
 const TOPIC: &str = "topic";
 
 fn converter(props: &[(&str, &str)]) -> JsonConverter {
-    let props: Props = props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let props: Props = props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let mut c = JsonConverter::new();
     Converter::configure(&mut c, &props, false).unwrap();
     c
@@ -29,7 +32,9 @@ fn to_connect(c: &JsonConverter, json: &str) -> SchemaAndValue {
 }
 
 fn to_connect_err(c: &JsonConverter, json: &str) -> String {
-    c.to_connect_data(TOPIC, Some(json.as_bytes())).unwrap_err().to_string()
+    c.to_connect_data(TOPIC, Some(json.as_bytes()))
+        .unwrap_err()
+        .to_string()
 }
 
 fn dec(s: &str) -> BigDecimal {
@@ -90,20 +95,56 @@ fn schema_metadata_to_json() {
 fn primitives_to_json() {
     let c = converter(&[]);
     let cases: Vec<(SchemaRef, Value, &str)> = vec![
-        (Schema::int8(), Value::Int8(12), r#"{"schema":{"type":"int8","optional":false},"payload":12}"#),
-        (Schema::int16(), Value::Int16(-12), r#"{"schema":{"type":"int16","optional":false},"payload":-12}"#),
-        (Schema::int32(), Value::Int32(12), r#"{"schema":{"type":"int32","optional":false},"payload":12}"#),
+        (
+            Schema::int8(),
+            Value::Int8(12),
+            r#"{"schema":{"type":"int8","optional":false},"payload":12}"#,
+        ),
+        (
+            Schema::int16(),
+            Value::Int16(-12),
+            r#"{"schema":{"type":"int16","optional":false},"payload":-12}"#,
+        ),
+        (
+            Schema::int32(),
+            Value::Int32(12),
+            r#"{"schema":{"type":"int32","optional":false},"payload":12}"#,
+        ),
         (
             Schema::int64(),
             Value::Int64(4398046511104),
             r#"{"schema":{"type":"int64","optional":false},"payload":4398046511104}"#,
         ),
-        (Schema::float32(), Value::Float32(12.34), r#"{"schema":{"type":"float","optional":false},"payload":12.34}"#),
-        (Schema::float64(), Value::Float64(12.34), r#"{"schema":{"type":"double","optional":false},"payload":12.34}"#),
-        (Schema::float64(), Value::Float64(1.0), r#"{"schema":{"type":"double","optional":false},"payload":1.0}"#),
-        (Schema::float64(), Value::Float64(1e10), r#"{"schema":{"type":"double","optional":false},"payload":1.0E10}"#),
-        (Schema::float64(), Value::Float64(1e-5), r#"{"schema":{"type":"double","optional":false},"payload":1.0E-5}"#),
-        (Schema::float32(), Value::Float32(f32::NAN), r#"{"schema":{"type":"float","optional":false},"payload":"NaN"}"#),
+        (
+            Schema::float32(),
+            Value::Float32(12.34),
+            r#"{"schema":{"type":"float","optional":false},"payload":12.34}"#,
+        ),
+        (
+            Schema::float64(),
+            Value::Float64(12.34),
+            r#"{"schema":{"type":"double","optional":false},"payload":12.34}"#,
+        ),
+        (
+            Schema::float64(),
+            Value::Float64(1.0),
+            r#"{"schema":{"type":"double","optional":false},"payload":1.0}"#,
+        ),
+        (
+            Schema::float64(),
+            Value::Float64(1e10),
+            r#"{"schema":{"type":"double","optional":false},"payload":1.0E10}"#,
+        ),
+        (
+            Schema::float64(),
+            Value::Float64(1e-5),
+            r#"{"schema":{"type":"double","optional":false},"payload":1.0E-5}"#,
+        ),
+        (
+            Schema::float32(),
+            Value::Float32(f32::NAN),
+            r#"{"schema":{"type":"float","optional":false},"payload":"NaN"}"#,
+        ),
         (
             Schema::float64(),
             Value::Float64(f64::INFINITY),
@@ -130,7 +171,11 @@ fn containers_to_json() {
     let c = converter(&[]);
     let int32_array = SchemaBuilder::array(Schema::int32()).build();
     assert_eq!(
-        to_json(&c, Some(&int32_array), &Value::Array(vec![1.into(), 2.into(), 3.into()])),
+        to_json(
+            &c,
+            Some(&int32_array),
+            &Value::Array(vec![1.into(), 2.into(), 3.into()])
+        ),
         r#"{"schema":{"type":"array","items":{"type":"int32","optional":false},"optional":false},"payload":[1,2,3]}"#
     );
     let string_int_map = SchemaBuilder::map(Schema::string(), Schema::int32()).build();
@@ -184,7 +229,9 @@ fn struct_to_json() {
     );
     // an identical but separately built schema is accepted (structSchemaIdentical)
     let (other_schema, _) = four_field_struct();
-    assert!(c.from_connect_data(TOPIC, Some(&other_schema), &value).is_ok());
+    assert!(c
+        .from_connect_data(TOPIC, Some(&other_schema), &value)
+        .is_ok());
 }
 
 #[test]
@@ -200,7 +247,10 @@ fn nested_struct_with_metadata_to_json() {
         .version(2)
         .doc("outer doc")
         .field("inner", inner.clone())
-        .field("tags", SchemaBuilder::array(Schema::string()).optional().build())
+        .field(
+            "tags",
+            SchemaBuilder::array(Schema::string()).optional().build(),
+        )
         .field(
             "scores",
             SchemaBuilder::map(Schema::string(), Schema::float64()).build(),
@@ -211,7 +261,10 @@ fn nested_struct_with_metadata_to_json() {
         .unwrap()
         .with("inner", inner_value)
         .unwrap()
-        .with("scores", Value::Map(vec![("a".into(), Value::Float64(0.5))]))
+        .with(
+            "scores",
+            Value::Map(vec![("a".into(), Value::Float64(0.5))]),
+        )
         .unwrap();
     assert_eq!(
         to_json(&c, Some(&outer), &Value::Struct(value)),
@@ -231,22 +284,38 @@ fn logical_types_to_json() {
     let c = converter(&[]);
     let decimal = logical::decimal_schema(2).build();
     assert_eq!(
-        to_json(&c, Some(&decimal), &Value::Decimal(BigDecimal::new(BigInt::from(156), 2))),
+        to_json(
+            &c,
+            Some(&decimal),
+            &Value::Decimal(BigDecimal::new(BigInt::from(156), 2))
+        ),
         r#"{"schema":{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"}},"payload":"AJw="}"#
     );
     let date = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(10000);
     assert_eq!(
-        to_json(&c, Some(&logical::date_schema().build()), &Value::Date(date)),
+        to_json(
+            &c,
+            Some(&logical::date_schema().build()),
+            &Value::Date(date)
+        ),
         r#"{"schema":{"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Date","version":1},"payload":10000}"#
     );
     let time = NaiveTime::from_num_seconds_from_midnight_opt(14400, 0).unwrap();
     assert_eq!(
-        to_json(&c, Some(&logical::time_schema().build()), &Value::Time(time)),
+        to_json(
+            &c,
+            Some(&logical::time_schema().build()),
+            &Value::Time(time)
+        ),
         r#"{"schema":{"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Time","version":1},"payload":14400000}"#
     );
     let ts = logical::timestamp_from_millis(4_000_000_000).unwrap();
     assert_eq!(
-        to_json(&c, Some(&logical::timestamp_schema().build()), &Value::Timestamp(ts)),
+        to_json(
+            &c,
+            Some(&logical::timestamp_schema().build()),
+            &Value::Timestamp(ts)
+        ),
         r#"{"schema":{"type":"int64","optional":false,"name":"org.apache.kafka.connect.data.Timestamp","version":1},"payload":4000000000}"#
     );
 }
@@ -263,14 +332,32 @@ fn decimal_formats() {
         to_json(&numeric, Some(&schema2), &Value::Decimal(dec("1.56"))),
         r#"{"schema":{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"}},"payload":1.56}"#
     );
-    assert!(to_json(&numeric, Some(&schema4), &Value::Decimal(dec("1.5600"))).ends_with(r#""payload":1.5600}"#));
-    assert!(to_json(&numeric, Some(&schema2), &Value::Decimal(dec("1.00"))).ends_with(r#""payload":1.00}"#));
-    assert!(to_json(&numeric, Some(&schema2), &Value::Decimal(dec("-0.05"))).ends_with(r#""payload":-0.05}"#));
+    assert!(
+        to_json(&numeric, Some(&schema4), &Value::Decimal(dec("1.5600")))
+            .ends_with(r#""payload":1.5600}"#)
+    );
+    assert!(
+        to_json(&numeric, Some(&schema2), &Value::Decimal(dec("1.00")))
+            .ends_with(r#""payload":1.00}"#)
+    );
+    assert!(
+        to_json(&numeric, Some(&schema2), &Value::Decimal(dec("-0.05")))
+            .ends_with(r#""payload":-0.05}"#)
+    );
     // negative numbers in base64: two's complement
-    assert!(to_json(&base64, Some(&schema2), &Value::Decimal(dec("-1.00"))).ends_with(r#""payload":"nA=="}"#));
-    assert!(to_json(&base64, Some(&schema2), &Value::Decimal(dec("0.00"))).ends_with(r#""payload":"AA=="}"#));
+    assert!(
+        to_json(&base64, Some(&schema2), &Value::Decimal(dec("-1.00")))
+            .ends_with(r#""payload":"nA=="}"#)
+    );
+    assert!(
+        to_json(&base64, Some(&schema2), &Value::Decimal(dec("0.00")))
+            .ends_with(r#""payload":"AA=="}"#)
+    );
     // a decimal default value is written in the configured format
-    let with_default = logical::decimal_schema(2).optional().default_value(Value::Decimal(dec("1.56"))).build();
+    let with_default = logical::decimal_schema(2)
+        .optional()
+        .default_value(Value::Decimal(dec("1.56")))
+        .build();
     assert_eq!(
         to_json(&numeric, Some(&with_default), &Value::Null),
         r#"{"schema":{"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"},"default":1.56},"payload":1.56}"#
@@ -284,13 +371,18 @@ fn decimal_formats() {
         .from_connect_data(TOPIC, Some(&schema2), &Value::Decimal(dec("1.5")))
         .unwrap_err();
     assert!(err.to_string().contains("mismatching scale"), "{err}");
-    assert!(to_json(&numeric, Some(&schema2), &Value::Decimal(dec("1.5"))).ends_with(r#""payload":1.5}"#));
+    assert!(
+        to_json(&numeric, Some(&schema2), &Value::Decimal(dec("1.5")))
+            .ends_with(r#""payload":1.5}"#)
+    );
 }
 
 #[test]
 fn decimal_without_schema_fails() {
     let c = converter(&[]);
-    let err = c.from_connect_data(TOPIC, None, &Value::Decimal(dec("1.56"))).unwrap_err();
+    let err = c
+        .from_connect_data(TOPIC, None, &Value::Decimal(dec("1.56")))
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "Java class class java.math.BigDecimal does not have corresponding schema type."
@@ -300,9 +392,16 @@ fn decimal_without_schema_fails() {
 #[test]
 fn schemaless_values_to_json() {
     let c = converter(&[]);
-    assert_eq!(to_json(&c, None, &Value::Boolean(true)), r#"{"schema":null,"payload":true}"#);
     assert_eq!(
-        to_json(&c, None, &Value::Array(vec![1.into(), "string".into(), true.into()])),
+        to_json(&c, None, &Value::Boolean(true)),
+        r#"{"schema":null,"payload":true}"#
+    );
+    assert_eq!(
+        to_json(
+            &c,
+            None,
+            &Value::Array(vec![1.into(), "string".into(), true.into()])
+        ),
         r#"{"schema":null,"payload":[1,"string",true]}"#
     );
     let map = Value::Map(vec![
@@ -324,7 +423,15 @@ fn schemaless_values_to_json() {
         r#"{"schema":null,"payload":[["string",12],[52,"string"],[false,true]]}"#
     );
     assert_eq!(
-        to_json(&c, None, &Value::Array(vec![Value::Null, Value::Float32(1.5), Value::Bytes(vec![1])])),
+        to_json(
+            &c,
+            None,
+            &Value::Array(vec![
+                Value::Null,
+                Value::Float32(1.5),
+                Value::Bytes(vec![1])
+            ])
+        ),
         r#"{"schema":null,"payload":[null,1.5,"AQ=="]}"#
     );
 }
@@ -333,13 +440,24 @@ fn schemaless_values_to_json() {
 fn tombstones_and_nulls() {
     for enable in ["true", "false"] {
         let c = converter(&[("schemas.enable", enable)]);
-        assert_eq!(c.from_connect_data(TOPIC, None, &Value::Null).unwrap(), None);
-        assert_eq!(c.to_connect_data(TOPIC, None).unwrap(), SchemaAndValue::NULL);
+        assert_eq!(
+            c.from_connect_data(TOPIC, None, &Value::Null).unwrap(),
+            None
+        );
+        assert_eq!(
+            c.to_connect_data(TOPIC, None).unwrap(),
+            SchemaAndValue::NULL
+        );
     }
     // with a schema, a null value is still written (Kafka writes JSON null)
     let c = converter(&[("schemas.enable", "false")]);
-    assert_eq!(to_json(&c, Some(&Schema::optional_string()), &Value::Null), "null");
-    let err = c.from_connect_data(TOPIC, Some(&Schema::string()), &Value::Null).unwrap_err();
+    assert_eq!(
+        to_json(&c, Some(&Schema::optional_string()), &Value::Null),
+        "null"
+    );
+    let err = c
+        .from_connect_data(TOPIC, Some(&Schema::string()), &Value::Null)
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "Conversion error: null value for field that is required and has no default value"
@@ -356,7 +474,10 @@ fn schemas_disabled_writes_bare_payload() {
         to_json(&c, Some(&schema), &value),
         r#"{"field1":true,"field2":"string2","field3":"string3","field4":false}"#
     );
-    assert_eq!(to_json(&c, Some(&Schema::string()), &"line".into()), r#""line""#);
+    assert_eq!(
+        to_json(&c, Some(&Schema::string()), &"line".into()),
+        r#""line""#
+    );
 }
 
 #[test]
@@ -365,7 +486,9 @@ fn replace_null_with_default() {
         .optional()
         .default_value("default".into())
         .build();
-    let struct_schema = SchemaBuilder::struct_().field("field1", schema.clone()).build();
+    let struct_schema = SchemaBuilder::struct_()
+        .field("field1", schema.clone())
+        .build();
     let empty = Value::Struct(Struct::new(struct_schema.clone()).unwrap());
 
     let on = converter(&[("replace.null.with.default", "true")]);
@@ -387,51 +510,105 @@ fn replace_null_with_default() {
         r#"{"schema":{"type":"struct","fields":[{"type":"string","optional":true,"default":"default","field":"field1"}],"optional":false},"payload":{"field1":null}}"#
     );
     // the default is on by default
-    assert!(to_json(&converter(&[]), Some(&schema), &Value::Null).ends_with(r#""payload":"default"}"#));
+    assert!(
+        to_json(&converter(&[]), Some(&schema), &Value::Null).ends_with(r#""payload":"default"}"#)
+    );
 
     let json = r#"{"schema":{"type":"string","optional":true,"default":"default"},"payload":null}"#;
     assert_eq!(to_connect(&on, json).value, Value::from("default"));
     assert_eq!(to_connect(&off, json).value, Value::Null);
     let json = r#"{"schema":{"type":"struct","fields":[{"field":"field1","type":"string","optional":true,"default":"default"}],"optional":false},"payload":{"field1":null}}"#;
-    let expected_on = Struct::new(struct_schema.clone()).unwrap().with("field1", "default").unwrap();
+    let expected_on = Struct::new(struct_schema.clone())
+        .unwrap()
+        .with("field1", "default")
+        .unwrap();
     assert_eq!(to_connect(&on, json).value, Value::Struct(expected_on));
-    assert_eq!(to_connect(&off, json).value, Value::Struct(Struct::new(struct_schema).unwrap()));
+    assert_eq!(
+        to_connect(&off, json).value,
+        Value::Struct(Struct::new(struct_schema).unwrap())
+    );
 }
 
 #[test]
 fn mismatched_values_are_data_errors() {
     let c = converter(&[]);
-    let err = c.from_connect_data(TOPIC, Some(&Schema::float64()), &Value::Boolean(true)).unwrap_err();
-    assert_eq!(err.to_string(), "Invalid type for FLOAT64: class java.lang.Boolean");
-    assert_eq!(err.java_class(), "org.apache.kafka.connect.errors.DataException");
-    let err = c.from_connect_data(TOPIC, Some(&Schema::bytes()), &"x".into()).unwrap_err();
-    assert_eq!(err.to_string(), "Invalid type for bytes type: class java.lang.String");
-    let err = c.from_connect_data(TOPIC, Some(&Schema::int8()), &Value::Int32(1)).unwrap_err();
-    assert_eq!(err.to_string(), "Invalid type for INT8: class java.lang.Integer");
+    let err = c
+        .from_connect_data(TOPIC, Some(&Schema::float64()), &Value::Boolean(true))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Invalid type for FLOAT64: class java.lang.Boolean"
+    );
+    assert_eq!(
+        err.java_class(),
+        "org.apache.kafka.connect.errors.DataException"
+    );
+    let err = c
+        .from_connect_data(TOPIC, Some(&Schema::bytes()), &"x".into())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Invalid type for bytes type: class java.lang.String"
+    );
+    let err = c
+        .from_connect_data(TOPIC, Some(&Schema::int8()), &Value::Int32(1))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Invalid type for INT8: class java.lang.Integer"
+    );
     let (schema, value) = four_field_struct();
     let other = SchemaBuilder::struct_().field("x", Schema::int32()).build();
-    let err = c.from_connect_data(TOPIC, Some(&other), &value).unwrap_err();
+    let err = c
+        .from_connect_data(TOPIC, Some(&other), &value)
+        .unwrap_err();
     assert_eq!(err.to_string(), "Mismatching schema.");
     let err = c.from_connect_data(TOPIC, None, &value).unwrap_err();
     assert_eq!(err.to_string(), "Mismatching schema.");
     let err = c
-        .from_connect_data(TOPIC, Some(&logical::date_schema().build()), &Value::Int32(3))
+        .from_connect_data(
+            TOPIC,
+            Some(&logical::date_schema().build()),
+            &Value::Int32(3),
+        )
         .unwrap_err();
-    assert_eq!(err.to_string(), "Invalid type for Date, expected Date but was class java.lang.Integer");
+    assert_eq!(
+        err.to_string(),
+        "Invalid type for Date, expected Date but was class java.lang.Integer"
+    );
     let map_schema = SchemaBuilder::map(Schema::string(), Schema::int32()).build();
     let err = c
-        .from_connect_data(TOPIC, Some(&map_schema), &Value::Map(vec![(1.into(), 1.into())]))
+        .from_connect_data(
+            TOPIC,
+            Some(&map_schema),
+            &Value::Map(vec![(1.into(), 1.into())]),
+        )
         .unwrap_err();
-    assert_eq!(err.to_string(), "Invalid type for STRING: class java.lang.Integer");
+    assert_eq!(
+        err.to_string(),
+        "Invalid type for STRING: class java.lang.Integer"
+    );
     let err = c
-        .from_connect_data(TOPIC, Some(&SchemaBuilder::array(Schema::int32()).build()), &Value::Array(vec![Value::Null]))
+        .from_connect_data(
+            TOPIC,
+            Some(&SchemaBuilder::array(Schema::int32()).build()),
+            &Value::Array(vec![Value::Null]),
+        )
         .unwrap_err();
-    assert!(err.to_string().contains("null value for field that is required"));
-    assert!(c.from_connect_data(TOPIC, Some(&schema), &Value::Int32(1)).is_err());
+    assert!(err
+        .to_string()
+        .contains("null value for field that is required"));
+    assert!(c
+        .from_connect_data(TOPIC, Some(&schema), &Value::Int32(1))
+        .is_err());
     // a temporal value under a logical schema it cannot be
     let noon = logical::timestamp_from_millis(43_200_000 + 86_400_000).unwrap();
     assert!(c
-        .from_connect_data(TOPIC, Some(&logical::date_schema().build()), &Value::Timestamp(noon))
+        .from_connect_data(
+            TOPIC,
+            Some(&logical::date_schema().build()),
+            &Value::Timestamp(noon)
+        )
         .is_err());
 }
 
@@ -441,17 +618,30 @@ fn mismatched_values_are_data_errors() {
 fn schema_metadata_to_connect() {
     let c = converter(&[]);
     assert_eq!(
-        to_connect(&c, r#"{ "schema": { "type": "boolean" }, "payload": true }"#),
+        to_connect(
+            &c,
+            r#"{ "schema": { "type": "boolean" }, "payload": true }"#
+        ),
         SchemaAndValue::new(Some(Schema::boolean()), Value::Boolean(true))
     );
     assert_eq!(
-        to_connect(&c, r#"{ "schema": { "type": "boolean", "optional": true }, "payload": null }"#),
+        to_connect(
+            &c,
+            r#"{ "schema": { "type": "boolean", "optional": true }, "payload": null }"#
+        ),
         SchemaAndValue::new(Some(Schema::optional_boolean()), Value::Null)
     );
     assert_eq!(
-        to_connect(&c, r#"{ "schema": { "type": "boolean", "default": true }, "payload": null }"#),
+        to_connect(
+            &c,
+            r#"{ "schema": { "type": "boolean", "default": true }, "payload": null }"#
+        ),
         SchemaAndValue::new(
-            Some(SchemaBuilder::new(SchemaType::Boolean).default_value(Value::Boolean(true)).build()),
+            Some(
+                SchemaBuilder::new(SchemaType::Boolean)
+                    .default_value(Value::Boolean(true))
+                    .build()
+            ),
             Value::Boolean(true)
         )
     );
@@ -478,28 +668,76 @@ fn schema_metadata_to_connect() {
 fn primitives_to_connect() {
     let c = converter(&[]);
     let cases: Vec<(&str, SchemaRef, Value)> = vec![
-        (r#"{ "schema": { "type": "boolean" }, "payload": false }"#, Schema::boolean(), Value::Boolean(false)),
-        (r#"{ "schema": { "type": "int8" }, "payload": 12 }"#, Schema::int8(), Value::Int8(12)),
-        (r#"{ "schema": { "type": "int16" }, "payload": 12 }"#, Schema::int16(), Value::Int16(12)),
-        (r#"{ "schema": { "type": "int32" }, "payload": 12 }"#, Schema::int32(), Value::Int32(12)),
-        (r#"{ "schema": { "type": "int64" }, "payload": 12 }"#, Schema::int64(), Value::Int64(12)),
+        (
+            r#"{ "schema": { "type": "boolean" }, "payload": false }"#,
+            Schema::boolean(),
+            Value::Boolean(false),
+        ),
+        (
+            r#"{ "schema": { "type": "int8" }, "payload": 12 }"#,
+            Schema::int8(),
+            Value::Int8(12),
+        ),
+        (
+            r#"{ "schema": { "type": "int16" }, "payload": 12 }"#,
+            Schema::int16(),
+            Value::Int16(12),
+        ),
+        (
+            r#"{ "schema": { "type": "int32" }, "payload": 12 }"#,
+            Schema::int32(),
+            Value::Int32(12),
+        ),
+        (
+            r#"{ "schema": { "type": "int64" }, "payload": 12 }"#,
+            Schema::int64(),
+            Value::Int64(12),
+        ),
         (
             r#"{ "schema": { "type": "int64" }, "payload": 4398046511104 }"#,
             Schema::int64(),
             Value::Int64(4398046511104),
         ),
-        (r#"{ "schema": { "type": "int8" }, "payload": 0012 }"#, Schema::int8(), Value::Int8(12)),
-        (r#"{ "schema": { "type": "int16" }, "payload": 000123 }"#, Schema::int16(), Value::Int16(123)),
-        (r#"{ "schema": { "type": "int32" }, "payload": 000012345 }"#, Schema::int32(), Value::Int32(12345)),
+        (
+            r#"{ "schema": { "type": "int8" }, "payload": 0012 }"#,
+            Schema::int8(),
+            Value::Int8(12),
+        ),
+        (
+            r#"{ "schema": { "type": "int16" }, "payload": 000123 }"#,
+            Schema::int16(),
+            Value::Int16(123),
+        ),
+        (
+            r#"{ "schema": { "type": "int32" }, "payload": 000012345 }"#,
+            Schema::int32(),
+            Value::Int32(12345),
+        ),
         (
             r#"{ "schema": { "type": "int64" }, "payload": 00000123456789 }"#,
             Schema::int64(),
             Value::Int64(123456789),
         ),
-        (r#"{ "schema": { "type": "float" }, "payload": 12.34 }"#, Schema::float32(), Value::Float32(12.34)),
-        (r#"{ "schema": { "type": "double" }, "payload": 12.34 }"#, Schema::float64(), Value::Float64(12.34)),
-        (r#"{ "schema": { "type": "double" }, "payload": 1.0E10 }"#, Schema::float64(), Value::Float64(1e10)),
-        (r#"{ "schema": { "type": "double" }, "payload": 3 }"#, Schema::float64(), Value::Float64(3.0)),
+        (
+            r#"{ "schema": { "type": "float" }, "payload": 12.34 }"#,
+            Schema::float32(),
+            Value::Float32(12.34),
+        ),
+        (
+            r#"{ "schema": { "type": "double" }, "payload": 12.34 }"#,
+            Schema::float64(),
+            Value::Float64(12.34),
+        ),
+        (
+            r#"{ "schema": { "type": "double" }, "payload": 1.0E10 }"#,
+            Schema::float64(),
+            Value::Float64(1e10),
+        ),
+        (
+            r#"{ "schema": { "type": "double" }, "payload": 3 }"#,
+            Schema::float64(),
+            Value::Float64(3.0),
+        ),
         (
             r#"{ "schema": { "type": "bytes" }, "payload": "dGVzdC1zdHJpbmc=" }"#,
             Schema::bytes(),
@@ -511,13 +749,28 @@ fn primitives_to_connect() {
             Value::from("foo-bar-baz"),
         ),
         // Jackson's numeric narrowing: truncation, then the low bits
-        (r#"{ "schema": { "type": "int8" }, "payload": 300 }"#, Schema::int8(), Value::Int8(44)),
-        (r#"{ "schema": { "type": "int32" }, "payload": 1.9 }"#, Schema::int32(), Value::Int32(1)),
+        (
+            r#"{ "schema": { "type": "int8" }, "payload": 300 }"#,
+            Schema::int8(),
+            Value::Int8(44),
+        ),
+        (
+            r#"{ "schema": { "type": "int32" }, "payload": 1.9 }"#,
+            Schema::int32(),
+            Value::Int32(1),
+        ),
     ];
     for (json, schema, value) in cases {
-        assert_eq!(to_connect(&c, json), SchemaAndValue::new(Some(schema), value), "{json}");
+        assert_eq!(
+            to_connect(&c, json),
+            SchemaAndValue::new(Some(schema), value),
+            "{json}"
+        );
     }
-    let nan = to_connect(&c, r#"{"schema":{"type":"double","optional":false},"payload":"NaN"}"#);
+    let nan = to_connect(
+        &c,
+        r#"{"schema":{"type":"double","optional":false},"payload":"NaN"}"#,
+    );
     assert!(matches!(nan.value, Value::Float64(v) if v.is_nan()));
 }
 
@@ -525,7 +778,10 @@ fn primitives_to_connect() {
 fn containers_to_connect() {
     let c = converter(&[]);
     assert_eq!(
-        to_connect(&c, r#"{ "schema": { "type": "array", "items": { "type" : "int32" } }, "payload": [1, 2, 3] }"#),
+        to_connect(
+            &c,
+            r#"{ "schema": { "type": "array", "items": { "type" : "int32" } }, "payload": [1, 2, 3] }"#
+        ),
         SchemaAndValue::new(
             Some(SchemaBuilder::array(Schema::int32()).build()),
             Value::Array(vec![1.into(), 2.into(), 3.into()])
@@ -570,7 +826,10 @@ fn structs_to_connect() {
         .unwrap()
         .with("field2", "string")
         .unwrap();
-    assert_eq!(sv, SchemaAndValue::new(Some(schema), Value::Struct(expected)));
+    assert_eq!(
+        sv,
+        SchemaAndValue::new(Some(schema), Value::Struct(expected))
+    );
 
     let sv = to_connect(
         &c,
@@ -580,8 +839,14 @@ fn structs_to_connect() {
         .field("optional", Schema::optional_string())
         .field("required", Schema::string())
         .build();
-    let expected = Struct::new(schema.clone()).unwrap().with("required", "required").unwrap();
-    assert_eq!(sv, SchemaAndValue::new(Some(schema), Value::Struct(expected)));
+    let expected = Struct::new(schema.clone())
+        .unwrap()
+        .with("required", "required")
+        .unwrap();
+    assert_eq!(
+        sv,
+        SchemaAndValue::new(Some(schema), Value::Struct(expected))
+    );
 
     let err = to_connect_err(
         &c,
@@ -598,14 +863,20 @@ fn logical_types_to_connect() {
         r#"{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "version": 1, "parameters": { "scale": "2" } }, "payload": "AJw=" }"#,
     );
     assert_eq!(sv.schema, Some(logical::decimal_schema(2).build()));
-    assert_eq!(sv.value, Value::Decimal(BigDecimal::new(BigInt::from(156), 2)));
+    assert_eq!(
+        sv.value,
+        Value::Decimal(BigDecimal::new(BigInt::from(156), 2))
+    );
     assert_eq!(scale_of(&sv.value), 2);
 
     let sv = to_connect(
         &c,
         r#"{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "version": 1, "optional": true, "parameters": { "scale": "2" } }, "payload": null }"#,
     );
-    assert_eq!(sv.schema, Some(logical::decimal_schema(2).optional().build()));
+    assert_eq!(
+        sv.schema,
+        Some(logical::decimal_schema(2).optional().build())
+    );
     assert_eq!(sv.value, Value::Null);
 
     let reference = Value::Decimal(BigDecimal::new(BigInt::from(156), 2));
@@ -632,7 +903,10 @@ fn logical_types_to_connect() {
         &c,
         r#"{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "version": 1, "parameters": { "scale": "4" } }, "payload": 1.5600 }"#,
     );
-    assert_eq!(sv.value, Value::Decimal(BigDecimal::new(BigInt::from(15600), 4)));
+    assert_eq!(
+        sv.value,
+        Value::Decimal(BigDecimal::new(BigInt::from(15600), 4))
+    );
     assert_eq!(scale_of(&sv.value), 4);
     let sv = to_connect(
         &c,
@@ -646,12 +920,18 @@ fn logical_types_to_connect() {
         r#"{ "schema": { "type": "int32", "name": "org.apache.kafka.connect.data.Date", "version": 1 }, "payload": 10000 }"#,
     );
     assert_eq!(sv.schema, Some(logical::date_schema().build()));
-    assert_eq!(sv.value, Value::Date(NaiveDate::from_ymd_opt(1997, 5, 19).unwrap()));
+    assert_eq!(
+        sv.value,
+        Value::Date(NaiveDate::from_ymd_opt(1997, 5, 19).unwrap())
+    );
     let sv = to_connect(
         &c,
         r#"{ "schema": { "type": "int32", "name": "org.apache.kafka.connect.data.Date", "version": 1, "optional": true, "default": 0 }, "payload": null }"#,
     );
-    assert_eq!(sv.value, Value::Date(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()));
+    assert_eq!(
+        sv.value,
+        Value::Date(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
+    );
     assert_eq!(
         sv.schema,
         Some(
@@ -667,36 +947,54 @@ fn logical_types_to_connect() {
         r#"{ "schema": { "type": "int32", "name": "org.apache.kafka.connect.data.Time", "version": 1 }, "payload": 14400000 }"#,
     );
     assert_eq!(sv.schema, Some(logical::time_schema().build()));
-    assert_eq!(sv.value, Value::Time(NaiveTime::from_hms_opt(4, 0, 0).unwrap()));
+    assert_eq!(
+        sv.value,
+        Value::Time(NaiveTime::from_hms_opt(4, 0, 0).unwrap())
+    );
     let sv = to_connect(
         &c,
         r#"{ "schema": { "type": "int32", "name": "org.apache.kafka.connect.data.Time", "version": 1, "default": 0 }, "payload": null }"#,
     );
-    assert_eq!(sv.value, Value::Time(NaiveTime::from_hms_opt(0, 0, 0).unwrap()));
+    assert_eq!(
+        sv.value,
+        Value::Time(NaiveTime::from_hms_opt(0, 0, 0).unwrap())
+    );
 
     let sv = to_connect(
         &c,
         r#"{ "schema": { "type": "int64", "name": "org.apache.kafka.connect.data.Timestamp", "version": 1 }, "payload": 4000000000 }"#,
     );
     assert_eq!(sv.schema, Some(logical::timestamp_schema().build()));
-    assert_eq!(sv.value, Value::Timestamp(logical::timestamp_from_millis(4_000_000_000).unwrap()));
+    assert_eq!(
+        sv.value,
+        Value::Timestamp(logical::timestamp_from_millis(4_000_000_000).unwrap())
+    );
     let sv = to_connect(
         &c,
         r#"{ "schema": { "type": "int64", "name": "org.apache.kafka.connect.data.Timestamp", "version": 1,  "optional": true, "default": 42 }, "payload": null }"#,
     );
-    assert_eq!(sv.value, Value::Timestamp(logical::timestamp_from_millis(42).unwrap()));
+    assert_eq!(
+        sv.value,
+        Value::Timestamp(logical::timestamp_from_millis(42).unwrap())
+    );
 
     // logical representations Kafka rejects
     let err = to_connect_err(
         &c,
         r#"{ "schema": { "type": "int32", "name": "org.apache.kafka.connect.data.Date", "version": 1 }, "payload": "x" }"#,
     );
-    assert_eq!(err, "Invalid type for Date, underlying representation should be integer but was STRING");
+    assert_eq!(
+        err,
+        "Invalid type for Date, underlying representation should be integer but was STRING"
+    );
     let err = to_connect_err(
         &c,
         r#"{ "schema": { "type": "int32", "name": "org.apache.kafka.connect.data.Time", "version": 1 }, "payload": 86400001 }"#,
     );
-    assert!(err.starts_with("Time values must use number of milliseconds"), "{err}");
+    assert!(
+        err.starts_with("Time values must use number of milliseconds"),
+        "{err}"
+    );
     let err = to_connect_err(
         &c,
         r#"{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "parameters": { "scale": "2" } }, "payload": true }"#,
@@ -715,25 +1013,49 @@ fn logical_types_to_connect() {
 #[test]
 fn schemaless_to_connect() {
     let c = converter(&[]);
-    assert_eq!(to_connect(&c, r#"{ "schema": null, "payload": null }"#), SchemaAndValue::NULL);
-    assert_eq!(to_connect(&c, r#"{ "schema": null, "payload": true }"#).value, Value::Boolean(true));
-    assert_eq!(to_connect(&c, r#"{ "schema": null, "payload": 12 }"#).value, Value::Int64(12));
-    assert_eq!(to_connect(&c, r#"{ "schema": null, "payload": 12.24 }"#).value, Value::Float64(12.24));
-    assert_eq!(to_connect(&c, r#"{ "schema": null, "payload": "a string" }"#).value, Value::from("a string"));
+    assert_eq!(
+        to_connect(&c, r#"{ "schema": null, "payload": null }"#),
+        SchemaAndValue::NULL
+    );
+    assert_eq!(
+        to_connect(&c, r#"{ "schema": null, "payload": true }"#).value,
+        Value::Boolean(true)
+    );
+    assert_eq!(
+        to_connect(&c, r#"{ "schema": null, "payload": 12 }"#).value,
+        Value::Int64(12)
+    );
+    assert_eq!(
+        to_connect(&c, r#"{ "schema": null, "payload": 12.24 }"#).value,
+        Value::Float64(12.24)
+    );
+    assert_eq!(
+        to_connect(&c, r#"{ "schema": null, "payload": "a string" }"#).value,
+        Value::from("a string")
+    );
     assert_eq!(
         to_connect(&c, r#"{ "schema": null, "payload": [1, "2", 3] }"#).value,
         Value::Array(vec![Value::Int64(1), "2".into(), Value::Int64(3)])
     );
     assert_eq!(
-        to_connect(&c, r#"{ "schema": null, "payload": { "field1": 1, "field2": 2} }"#),
+        to_connect(
+            &c,
+            r#"{ "schema": null, "payload": { "field1": 1, "field2": 2} }"#
+        ),
         SchemaAndValue::new(
             None,
-            Value::Map(vec![("field1".into(), Value::Int64(1)), ("field2".into(), Value::Int64(2))])
+            Value::Map(vec![
+                ("field1".into(), Value::Int64(1)),
+                ("field2".into(), Value::Int64(2))
+            ])
         )
     );
 
     let plain = converter(&[("schemas.enable", "false")]);
-    assert_eq!(to_connect(&plain, "true"), SchemaAndValue::new(None, Value::Boolean(true)));
+    assert_eq!(
+        to_connect(&plain, "true"),
+        SchemaAndValue::new(None, Value::Boolean(true))
+    );
     assert_eq!(to_connect(&plain, ""), SchemaAndValue::NULL);
     assert_eq!(
         to_connect(&plain, r#"{ "a": "", "b": null}"#).value,
@@ -745,7 +1067,11 @@ fn schemaless_to_connect() {
             "n".into(),
             Value::Map(vec![(
                 "x".into(),
-                Value::Array(vec![Value::Float64(1.5), Value::Int64(-2), Value::Float64(100.0)])
+                Value::Array(vec![
+                    Value::Float64(1.5),
+                    Value::Int64(-2),
+                    Value::Float64(100.0)
+                ])
             )])
         )])
     );
@@ -753,7 +1079,10 @@ fn schemaless_to_connect() {
     assert_eq!(
         to_connect(&plain, r#"{"schema":{"type":"string"},"payload":"x"}"#).value,
         Value::Map(vec![
-            ("schema".into(), Value::Map(vec![("type".into(), "string".into())])),
+            (
+                "schema".into(),
+                Value::Map(vec![("type".into(), "string".into())])
+            ),
             ("payload".into(), "x".into())
         ])
     );
@@ -782,7 +1111,9 @@ fn invalid_json_is_a_serialization_error() {
     for json in ["{", "{\"schema\":", "nope", "[1,]", "\"unterminated"] {
         let err = to_connect_err(&c, json);
         assert!(
-            err.starts_with("Converting byte[] to Kafka Connect data failed due to serialization error: "),
+            err.starts_with(
+                "Converting byte[] to Kafka Connect data failed due to serialization error: "
+            ),
             "{err}"
         );
     }
@@ -843,7 +1174,10 @@ fn invalid_schemas_and_payloads_are_data_errors() {
     for (json, expected) in cases {
         assert_eq!(to_connect_err(&c, json), expected, "{json}");
     }
-    let err = to_connect_err(&c, r#"{"schema":{"type":"int8","default":"x"},"payload":null}"#);
+    let err = to_connect_err(
+        &c,
+        r#"{"schema":{"type":"int8","default":"x"},"payload":null}"#,
+    );
     assert!(err.contains("Invalid JSON STRING"), "{err}");
 }
 
@@ -868,24 +1202,46 @@ fn nested_round_trips_through_both_modes() {
         .field("f64", Schema::float64())
         .field("bool", Schema::boolean())
         .field("str", Schema::string())
-        .field("opt", SchemaBuilder::new(SchemaType::Int32).optional().default_value(Value::Int32(5)).build())
+        .field(
+            "opt",
+            SchemaBuilder::new(SchemaType::Int32)
+                .optional()
+                .default_value(Value::Int32(5))
+                .build(),
+        )
         .field("date", logical::date_schema().build())
         .field("time", logical::time_schema().build())
         .field("list", SchemaBuilder::array(inner.clone()).build())
-        .field("map", SchemaBuilder::map(Schema::int64(), Schema::optional_string()).build())
-        .field("smap", SchemaBuilder::map(Schema::string(), SchemaBuilder::array(Schema::float64()).build()).build())
+        .field(
+            "map",
+            SchemaBuilder::map(Schema::int64(), Schema::optional_string()).build(),
+        )
+        .field(
+            "smap",
+            SchemaBuilder::map(
+                Schema::string(),
+                SchemaBuilder::array(Schema::float64()).build(),
+            )
+            .build(),
+        )
         .build();
     let inner_value = Struct::new(inner.clone())
         .unwrap()
         .with("d", Value::Decimal(dec("-12.345")))
         .unwrap()
-        .with("ts", Value::Timestamp(logical::timestamp_from_millis(1_700_000_000_123).unwrap()))
+        .with(
+            "ts",
+            Value::Timestamp(logical::timestamp_from_millis(1_700_000_000_123).unwrap()),
+        )
         .unwrap()
         .with("b", Value::Bytes(vec![0, 1, 2, 255]))
         .unwrap();
     let inner_null = Struct::new(inner)
         .unwrap()
-        .with("ts", Value::Timestamp(logical::timestamp_from_millis(-5).unwrap()))
+        .with(
+            "ts",
+            Value::Timestamp(logical::timestamp_from_millis(-5).unwrap()),
+        )
         .unwrap();
     let value = Struct::new(schema.clone())
         .unwrap()
@@ -905,26 +1261,44 @@ fn nested_round_trips_through_both_modes() {
         .unwrap()
         .with("str", "ünïcode ☃ \u{0} \\ \"")
         .unwrap()
-        .with("date", Value::Date(NaiveDate::from_ymd_opt(1969, 7, 20).unwrap()))
+        .with(
+            "date",
+            Value::Date(NaiveDate::from_ymd_opt(1969, 7, 20).unwrap()),
+        )
         .unwrap()
-        .with("time", Value::Time(NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap()))
+        .with(
+            "time",
+            Value::Time(NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap()),
+        )
         .unwrap()
-        .with("list", Value::Array(vec![Value::Struct(inner_value), Value::Struct(inner_null)]))
+        .with(
+            "list",
+            Value::Array(vec![Value::Struct(inner_value), Value::Struct(inner_null)]),
+        )
         .unwrap()
         .with(
             "map",
-            Value::Map(vec![(Value::Int64(-1), "x".into()), (Value::Int64(2), Value::Null)]),
+            Value::Map(vec![
+                (Value::Int64(-1), "x".into()),
+                (Value::Int64(2), Value::Null),
+            ]),
         )
         .unwrap()
         .with(
             "smap",
-            Value::Map(vec![("k".into(), Value::Array(vec![Value::Float64(0.1), Value::Float64(2.0)]))]),
+            Value::Map(vec![(
+                "k".into(),
+                Value::Array(vec![Value::Float64(0.1), Value::Float64(2.0)]),
+            )]),
         )
         .unwrap();
     let value = Value::Struct(value);
     for format in ["BASE64", "NUMERIC"] {
         let c = converter(&[("decimal.format", format)]);
-        let bytes = c.from_connect_data(TOPIC, Some(&schema), &value).unwrap().unwrap();
+        let bytes = c
+            .from_connect_data(TOPIC, Some(&schema), &value)
+            .unwrap()
+            .unwrap();
         let back = c.to_connect_data(TOPIC, Some(&bytes)).unwrap();
         // the null "opt" field is written as its default (replace.null.with.default)
         let expected = match &value {
@@ -934,8 +1308,14 @@ fn nested_round_trips_through_both_modes() {
         assert_eq!(back.schema.as_ref(), Some(&schema), "{format}");
         assert_eq!(back.value, expected, "{format}");
         // and writing what we read gives the same bytes
-        let again = c.from_connect_data(TOPIC, back.schema.as_ref(), &back.value).unwrap().unwrap();
-        assert_eq!(String::from_utf8(again).unwrap(), String::from_utf8(bytes).unwrap());
+        let again = c
+            .from_connect_data(TOPIC, back.schema.as_ref(), &back.value)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(again).unwrap(),
+            String::from_utf8(bytes).unwrap()
+        );
     }
 }
 
@@ -944,8 +1324,16 @@ fn schema_json_round_trip() {
     let c = converter(&[]);
     let schema = SchemaBuilder::struct_()
         .name("n")
-        .field("a", SchemaBuilder::array(Schema::optional_string()).optional().build())
-        .field("m", SchemaBuilder::map(Schema::string(), logical::decimal_schema(1).build()).build())
+        .field(
+            "a",
+            SchemaBuilder::array(Schema::optional_string())
+                .optional()
+                .build(),
+        )
+        .field(
+            "m",
+            SchemaBuilder::map(Schema::string(), logical::decimal_schema(1).build()).build(),
+        )
         .build();
     let json = c.schema_to_json(&schema).unwrap();
     assert_eq!(
@@ -965,10 +1353,18 @@ fn header_converter_delegates() {
     let mut c = JsonConverter::new();
     HeaderConverter::configure(&mut c, &Props::new()).unwrap();
     let bytes = c
-        .from_connect_header(TOPIC, "headerName", Some(&Schema::string()), &"test-string".into())
+        .from_connect_header(
+            TOPIC,
+            "headerName",
+            Some(&Schema::string()),
+            &"test-string".into(),
+        )
         .unwrap()
         .unwrap();
-    assert_eq!(bytes, br#"{"schema":{"type":"string","optional":false},"payload":"test-string"}"#);
+    assert_eq!(
+        bytes,
+        br#"{"schema":{"type":"string","optional":false},"payload":"test-string"}"#
+    );
     assert_eq!(
         c.to_connect_header(
             TOPIC,
@@ -991,7 +1387,10 @@ fn configuration_is_validated() {
     for (k, v) in bad {
         let props: Props = [(k.to_string(), v.to_string())].into();
         let err = Converter::configure(&mut JsonConverter::new(), &props, true).unwrap_err();
-        assert!(matches!(&err, ConverterError::Config { key, .. } if key == k), "{err}");
+        assert!(
+            matches!(&err, ConverterError::Config { key, .. } if key == k),
+            "{err}"
+        );
     }
     let ok: Props = [
         ("schemas.enable".to_string(), " False ".to_string()),
@@ -1013,4 +1412,72 @@ fn deeply_nested_input_does_not_overflow() {
     assert!(c.to_connect_data(TOPIC, Some(deep.as_bytes())).is_ok());
     let too_deep = "[".repeat(5000) + &"]".repeat(5000);
     assert!(c.to_connect_data(TOPIC, Some(too_deep.as_bytes())).is_err());
+}
+
+#[test]
+fn arbitrary_corruptions_never_panic() {
+    let c = converter(&[]);
+    let plain = converter(&[("schemas.enable", "false")]);
+    let message = concat!(
+        r#"{"schema":{"type":"struct","fields":[{"type":"int8","optional":false,"field":"a"},"#,
+        r#"{"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"},"default":"AJw=","field":"d"},"#,
+        r#"{"type":"map","keys":{"type":"int32","optional":false},"values":{"type":"array","items":{"type":"double","optional":true},"optional":false},"optional":false,"field":"m"},"#,
+        r#"{"type":"int64","optional":false,"name":"org.apache.kafka.connect.data.Timestamp","version":1,"field":"t"}],"optional":false},"#,
+        r#""payload":{"a":-7,"d":null,"m":[[1,[0.5,null,1.0E10]]],"t":1700000000000}}"#
+    );
+    let ok = c.to_connect_data(TOPIC, Some(message.as_bytes())).unwrap();
+    assert!(matches!(ok.value, Value::Struct(_)));
+    let bytes = message.as_bytes();
+    let replacements = [
+        b'"', b'{', b'}', b'[', b']', b',', b':', b'0', b'-', b'e', b'n', b' ', 0xff,
+    ];
+    for i in 0..bytes.len() {
+        let _ = c.to_connect_data(TOPIC, Some(&bytes[..i]));
+        let _ = plain.to_connect_data(TOPIC, Some(&bytes[..i]));
+        for r in replacements {
+            let mut mutated = bytes.to_vec();
+            mutated[i] = r;
+            let _ = c.to_connect_data(TOPIC, Some(&mutated));
+            let _ = plain.to_connect_data(TOPIC, Some(&mutated));
+        }
+    }
+}
+
+#[test]
+fn schemaless_floats_and_optional_values() {
+    let c = converter(&[]);
+    assert_eq!(
+        to_json(&c, None, &Value::Float32(1.5)),
+        r#"{"schema":null,"payload":1.5}"#
+    );
+    assert_eq!(
+        to_json(&c, Some(&Schema::optional_bytes()), &Value::Null),
+        r#"{"schema":{"type":"bytes","optional":true},"payload":null}"#
+    );
+    // an optional string key that is null becomes the key "null", as Jackson's asText()
+    let schema = SchemaBuilder::map(Schema::optional_string(), Schema::int8()).build();
+    assert_eq!(
+        to_json(
+            &c,
+            Some(&schema),
+            &Value::Map(vec![(Value::Null, Value::Int8(1))])
+        ),
+        r#"{"schema":{"type":"map","keys":{"type":"string","optional":true},"values":{"type":"int8","optional":false},"optional":false},"payload":{"null":1}}"#
+    );
+    // headers parsed by SimpleHeaderConverter can have map/array schemas without element
+    // schemas; Kafka writes them as null and cannot read them back
+    let untyped = SchemaBuilder::new(SchemaType::Array).build();
+    let json = to_json(
+        &c,
+        Some(&untyped),
+        &Value::Array(vec![1.into(), "x".into()]),
+    );
+    assert_eq!(
+        json,
+        r#"{"schema":{"type":"array","items":null,"optional":false},"payload":[1,"x"]}"#
+    );
+    assert_eq!(
+        to_connect_err(&c, &json),
+        "Array schema did not specify the element type"
+    );
 }

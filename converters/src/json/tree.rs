@@ -83,7 +83,11 @@ impl JNum {
         format!(
             "{}{}e{}",
             if self.negative { "-" } else { "" },
-            if self.digits.is_empty() { "0" } else { &self.digits },
+            if self.digits.is_empty() {
+                "0"
+            } else {
+                &self.digits
+            },
             -self.scale
         )
     }
@@ -154,7 +158,11 @@ impl JNode {
 /// empty document (Jackson's missing node).
 pub(crate) fn parse(bytes: &[u8]) -> Result<Option<JNode>, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut p = JsonParser { b: bytes, pos: 0, depth: 0 };
+    let mut p = JsonParser {
+        b: bytes,
+        pos: 0,
+        depth: 0,
+    };
     p.skip_ws();
     if p.pos >= p.b.len() {
         return Ok(None);
@@ -552,7 +560,11 @@ impl Out {
             Out::Str(s) => write_string(out, s),
             Out::Binary(b) => {
                 out.push(b'"');
-                out.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(b).as_bytes());
+                out.extend_from_slice(
+                    base64::engine::general_purpose::STANDARD
+                        .encode(b)
+                        .as_bytes(),
+                );
                 out.push(b'"');
             }
             Out::Arr(items) => {
@@ -702,20 +714,43 @@ mod tests {
         // trailing content after the root value is ignored, as Jackson's readTree does
         assert_eq!(p("{} trailing"), JNode::Obj(vec![]));
         assert_eq!(p("12 34"), JNode::Num(num("12")));
-        assert_eq!(parse("\u{feff}1".as_bytes()).unwrap().unwrap(), JNode::Num(num("1")));
+        assert_eq!(
+            parse("\u{feff}1".as_bytes()).unwrap().unwrap(),
+            JNode::Num(num("1"))
+        );
     }
 
     #[test]
     fn rejects_invalid_documents() {
         for bad in [
-            "{", "[1,]", "{\"a\" 1}", "{a:1}", "tru", "truex", "nul", "1.", ".5", "+1", "1e",
-            "-", "\"abc", "\"a\nb\"", "NaN", "'a'", "12}", "[1 2]", "\"\\x\"", "\"\\u12\"",
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "{a:1}",
+            "tru",
+            "truex",
+            "nul",
+            "1.",
+            ".5",
+            "+1",
+            "1e",
+            "-",
+            "\"abc",
+            "\"a\nb\"",
+            "NaN",
+            "'a'",
+            "12}",
+            "[1 2]",
+            "\"\\x\"",
+            "\"\\u12\"",
         ] {
             assert!(parse(bad.as_bytes()).is_err(), "{bad}");
         }
         assert!(parse(b"\"\xff\"").is_err());
         let deep = "[".repeat(1001) + &"]".repeat(1001);
-        assert!(parse(deep.as_bytes()).unwrap_err().contains("nesting depth"));
+        assert!(parse(deep.as_bytes())
+            .unwrap_err()
+            .contains("nesting depth"));
         let ok = "[".repeat(1000) + &"]".repeat(1000);
         assert!(parse(ok.as_bytes()).is_ok());
         let long = "1".repeat(1001);
@@ -763,7 +798,10 @@ mod tests {
             ("i".into(), Out::Float(f32::NEG_INFINITY)),
             ("b".into(), Out::Binary(b"test-string".to_vec())),
             ("x".into(), Out::Decimal("1.00".parse().unwrap())),
-            ("a".into(), Out::Arr(vec![Out::Int(-1), Out::Null, Out::Bool(false)])),
+            (
+                "a".into(),
+                Out::Arr(vec![Out::Int(-1), Out::Null, Out::Bool(false)]),
+            ),
         ]);
         assert_eq!(
             String::from_utf8(o.to_bytes()).unwrap(),
