@@ -618,10 +618,10 @@ fn convert_to(to: &Schema, value: Value) -> Result<Value, ParseError> {
     }
     let unable = |value: &Value| {
         ParseError::Data(format!(
-            "Unable to convert {} ({}) to {}",
+            "Unable to convert {} ({}) to Schema{{{}}}",
             value,
             class_of(value),
-            to.schema_type
+            java::type_name(to.schema_type)
         ))
     };
     Ok(match to.schema_type {

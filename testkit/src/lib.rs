@@ -3,6 +3,7 @@
 //! them. Every crate's tests use this; none starts processes on its own.
 
 pub mod broker;
+pub mod http;
 pub mod process;
 
 pub use broker::Broker;

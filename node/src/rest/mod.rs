@@ -1,10 +1,36 @@
-//! The Kafka Connect REST API (warp). Being written; see `serve`.
+//! The Kafka Connect REST API (warp), with Kafka Connect 3.9's paths, JSON shapes and
+//! status codes.
+//!
+//! One warp filter takes every request; [`route`] matches the decoded path segments, so
+//! an unknown path is a 404 and a known path asked with another method a 405, both in
+//! Kafka's `{"error_code":N,"message":"..."}` shape ([`errors`]). The handlers live in
+//! [`root`] (`GET /`), [`connectors`] (`/connectors/...`) and [`plugins`]
+//! (`/connector-plugins/...`).
 
+pub mod connectors;
+pub mod errors;
+pub mod plugins;
+pub mod root;
+
+#[cfg(test)]
+mod tests;
+
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use connect_api::Props;
+use serde::Serialize;
+use serde_json::Value;
+use warp::filters::path::FullPath;
+use warp::http::{header, HeaderValue, Method, StatusCode};
+use warp::hyper::body::Bytes;
+use warp::reply::Response;
+use warp::{Filter, Reply};
+
 use crate::herder::Herder;
+use errors::ApiError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RestError {
@@ -15,11 +41,310 @@ pub enum RestError {
 /// Serves the API on `addr` until `shutdown` resolves. Binding errors are returned
 /// before serving starts.
 pub async fn serve(
-    _herder: Arc<Herder>,
+    herder: Arc<Herder>,
     addr: SocketAddr,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RestError> {
-    let _ = addr;
-    shutdown.await;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| RestError::Bind {
+            addr,
+            reason: e.to_string(),
+        })?;
+    let local = listener.local_addr().unwrap_or(addr);
+    tracing::info!(listener = %local, "REST API listening");
+    warp::serve(routes(herder))
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
     Ok(())
+}
+
+/// The whole API as one filter; it never rejects (errors are JSON responses).
+pub fn routes(herder: Arc<Herder>) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
+    let query = warp::query::raw().or(warp::any().map(String::new)).unify();
+    warp::method()
+        .and(warp::path::full())
+        .and(query)
+        .and(warp::body::bytes())
+        .and_then(move |method: Method, path: FullPath, query: String, body: Bytes| {
+            let herder = herder.clone();
+            async move {
+                let request = Request::new(method, path.as_str(), &query, body);
+                Ok::<_, Infallible>(handle(&herder, &request).await)
+            }
+        })
+        .recover(errors::handle_rejection)
+        .unify()
+}
+
+async fn handle(herder: &Herder, request: &Request) -> Response {
+    let response = match dispatch(herder, request).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    tracing::debug!(
+        method = %request.method,
+        path = %request.path,
+        status = response.status().as_u16(),
+        "REST request"
+    );
+    response
+}
+
+/// A request as the handlers see it: path segments and query decoded.
+#[derive(Debug)]
+pub struct Request {
+    pub method: Method,
+    /// The raw path, for logs.
+    pub path: String,
+    /// Percent-decoded path segments, without the leading empty one and a trailing
+    /// slash's empty one.
+    pub segments: Vec<String>,
+    /// Percent-decoded query parameters, in order, repeated keys kept.
+    pub query: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl Request {
+    pub fn new(method: Method, path: &str, query: &str, body: Bytes) -> Self {
+        let mut segments: Vec<String> = path
+            .strip_prefix('/')
+            .unwrap_or(path)
+            .split('/')
+            .map(|s| percent_decode(s, false))
+            .collect();
+        if segments.last().is_some_and(|s| s.is_empty()) {
+            segments.pop();
+        }
+        let query = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (percent_decode(k, true), percent_decode(v, true))
+            })
+            .collect();
+        Request {
+            method,
+            path: path.to_string(),
+            segments,
+            query,
+            body,
+        }
+    }
+
+    /// Every value of query parameter `key`.
+    pub fn query_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.query
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of query parameter `key` (as JAX-RS's `@QueryParam`).
+    pub fn query_first(&self, key: &str) -> Option<&str> {
+        self.query_all(key).next()
+    }
+
+    /// The body as JSON; a 400 naming the problem when it is not.
+    pub fn json(&self) -> Result<Value, ApiError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::bad_request(
+                "Request body is empty: a JSON object is expected",
+            ));
+        }
+        serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::bad_request(format!("Request body is not valid JSON: {e}")))
+    }
+}
+
+/// The paths the API serves, with their decoded parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route<'a> {
+    Root,
+    Connectors,
+    Connector(&'a str),
+    ConnectorConfig(&'a str),
+    ConnectorStatus(&'a str),
+    ConnectorTasks(&'a str),
+    TaskStatus(&'a str, u32),
+    Pause(&'a str),
+    Resume(&'a str),
+    Stop(&'a str),
+    Plugins,
+    Validate(&'a str),
+}
+
+impl Route<'_> {
+    /// The methods the path answers to (the `Allow` of a 405).
+    fn allowed(&self) -> &'static [&'static str] {
+        match self {
+            Route::Connectors => &["GET", "POST"],
+            Route::Connector(_) => &["GET", "DELETE"],
+            Route::ConnectorConfig(_) => &["GET", "PUT"],
+            Route::Pause(_) | Route::Resume(_) | Route::Stop(_) | Route::Validate(_) => &["PUT"],
+            Route::Root
+            | Route::ConnectorStatus(_)
+            | Route::ConnectorTasks(_)
+            | Route::TaskStatus(..)
+            | Route::Plugins => &["GET"],
+        }
+    }
+}
+
+fn route(segments: &[String]) -> Option<Route<'_>> {
+    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    Some(match s.as_slice() {
+        [] => Route::Root,
+        ["connectors"] => Route::Connectors,
+        ["connectors", name] => Route::Connector(name),
+        ["connectors", name, "config"] => Route::ConnectorConfig(name),
+        ["connectors", name, "status"] => Route::ConnectorStatus(name),
+        ["connectors", name, "tasks"] => Route::ConnectorTasks(name),
+        // A task id that is not a number matches no resource (as Jersey's Integer param).
+        ["connectors", name, "tasks", task, "status"] => Route::TaskStatus(name, task.parse().ok()?),
+        ["connectors", name, "pause"] => Route::Pause(name),
+        ["connectors", name, "resume"] => Route::Resume(name),
+        ["connectors", name, "stop"] => Route::Stop(name),
+        ["connector-plugins"] => Route::Plugins,
+        ["connector-plugins", plugin, "config", "validate"] => Route::Validate(plugin),
+        _ => return None,
+    })
+}
+
+async fn dispatch(herder: &Herder, request: &Request) -> Result<Response, ApiError> {
+    let route = route(&request.segments).ok_or_else(ApiError::not_found)?;
+    // HEAD is GET without a body (hyper drops it), as Jersey serves it.
+    let method = match request.method {
+        Method::HEAD => "GET",
+        ref m => m.as_str(),
+    };
+    match (method, route) {
+        ("GET", Route::Root) => Ok(root::server_info()),
+        ("GET", Route::Connectors) => connectors::list(herder, request),
+        ("POST", Route::Connectors) => connectors::create(herder, request).await,
+        ("GET", Route::Connector(name)) => connectors::info(herder, name),
+        ("DELETE", Route::Connector(name)) => connectors::delete(herder, name).await,
+        ("GET", Route::ConnectorConfig(name)) => connectors::config(herder, name),
+        ("PUT", Route::ConnectorConfig(name)) => connectors::put_config(herder, name, request).await,
+        ("GET", Route::ConnectorStatus(name)) => connectors::status(herder, name),
+        ("GET", Route::ConnectorTasks(name)) => connectors::tasks(herder, name),
+        ("GET", Route::TaskStatus(name, task)) => connectors::task_status(herder, name, task),
+        ("PUT", Route::Pause(name)) => connectors::pause(herder, name).await,
+        ("PUT", Route::Resume(name)) => connectors::resume(herder, name).await,
+        ("PUT", Route::Stop(name)) => connectors::stop(herder, name).await,
+        ("GET", Route::Plugins) => Ok(plugins::list(herder, request)),
+        ("PUT", Route::Validate(plugin)) => plugins::validate(herder, plugin, request),
+        (_, route) => Err(ApiError::method_not_allowed(route.allowed())),
+    }
+}
+
+/// `value` as a JSON response with `status`.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    warp::reply::with_status(warp::reply::json(value), status).into_response()
+}
+
+/// An empty response with `status` (Kafka's `Response.accepted().build()`, `void`).
+pub fn empty(status: StatusCode) -> Response {
+    warp::reply::with_status(warp::reply(), status).into_response()
+}
+
+/// `response` with a `Location: /connectors/{name}` header (name percent-encoded).
+pub fn with_location(mut response: Response, name: &str) -> Response {
+    let location = format!("/connectors/{}", percent_encode_segment(name));
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+}
+
+/// A connector config from JSON: an object whose values are strings. Numbers and
+/// booleans are taken as their text and nulls as absent keys, as Jackson reads a
+/// `Map<String, String>`; `what` names the value in errors.
+pub fn config_from_json(value: Value, what: &str) -> Result<Props, ApiError> {
+    let Value::Object(map) = value else {
+        return Err(ApiError::bad_request(format!(
+            "{what} must be a JSON object of string values, not {}",
+            json_kind(&value)
+        )));
+    };
+    let mut config = Props::new();
+    for (key, value) in map {
+        let text = match value {
+            Value::Null => continue,
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "{what}: the value of \"{key}\" must be a string, not {}",
+                    json_kind(&other)
+                )))
+            }
+        };
+        config.insert(key, text);
+    }
+    Ok(config)
+}
+
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes `%XX` escapes (and `+` as a space in query strings); malformed escapes stay
+/// as they are, invalid UTF-8 becomes U+FFFD.
+pub fn percent_decode(s: &str, plus_as_space: bool) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 3;
+                        continue;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b'+' if plus_as_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes `s` for use as one path segment: everything but RFC 3986's unreserved
+/// characters and sub-delimiters (and `:`/`@`) is percent-encoded, `/` included.
+pub fn percent_encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -67,7 +67,13 @@ impl SchemaType {
 
 impl fmt::Display for SchemaType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name().to_ascii_uppercase())
+        // Kafka's Schema.Type enum names (FLOAT32, not the wire name "float").
+        let name = match self {
+            SchemaType::Float32 => "FLOAT32",
+            SchemaType::Float64 => "FLOAT64",
+            other => return f.write_str(&other.name().to_ascii_uppercase()),
+        };
+        f.write_str(name)
     }
 }
 
