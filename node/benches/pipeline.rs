@@ -78,7 +78,10 @@ fn create_topic(bootstrap: &str, topic: &str) -> Checked<()> {
     let admin: AdminClient<DefaultClientContext> = client(bootstrap)
         .create()
         .map_err(|e| Failure(format!("admin client: {e}")))?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let new = NewTopic::new(topic, 1, TopicReplication::Fixed(-1));
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
     let results = rt
@@ -94,7 +97,9 @@ fn create_topic(bootstrap: &str, topic: &str) -> Checked<()> {
 }
 
 fn high_watermark(c: &BaseConsumer, topic: &str) -> Option<i64> {
-    c.fetch_watermarks(topic, 0, Duration::from_secs(5)).ok().map(|(_, hi)| hi)
+    c.fetch_watermarks(topic, 0, Duration::from_secs(5))
+        .ok()
+        .map(|(_, hi)| hi)
 }
 
 /// Baseline: N records through a FutureProducer with the pipeline's settings; the time
@@ -116,12 +121,16 @@ fn raw_produce(bootstrap: &str, n: usize) -> Checked<f64> {
         .fetch_metadata(Some(RAW_TOPIC), Duration::from_secs(10))
         .map_err(|e| Failure(format!("metadata for {RAW_TOPIC}: {e}")))?;
     let payloads: Vec<Vec<u8>> = (0..n).map(payload).collect();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let mut inflight = VecDeque::with_capacity(n);
         let start = Instant::now();
         for p in &payloads {
-            let mut fr: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(RAW_TOPIC).payload(p.as_slice());
+            let mut fr: FutureRecord<'_, [u8], [u8]> =
+                FutureRecord::to(RAW_TOPIC).payload(p.as_slice());
             loop {
                 match producer.send_result(fr) {
                     Ok(delivery) => {
@@ -146,7 +155,10 @@ fn raw_produce(bootstrap: &str, n: usize) -> Checked<f64> {
 }
 
 fn check_delivery(
-    r: Result<rdkafka::producer::future_producer::OwnedDeliveryResult, futures::channel::oneshot::Canceled>,
+    r: Result<
+        rdkafka::producer::future_producer::OwnedDeliveryResult,
+        futures::channel::oneshot::Canceled,
+    >,
 ) -> Checked<()> {
     match r {
         Ok(Ok(_)) => Ok(()),
@@ -166,8 +178,10 @@ fn raw_consume(bootstrap: &str, n: usize) -> Checked<f64> {
         .create()
         .map_err(|e| Failure(format!("consumer: {e}")))?;
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(RAW_TOPIC, 0, Offset::Beginning).unwrap();
-    c.assign(&tpl).map_err(|e| Failure(format!("assign: {e}")))?;
+    tpl.add_partition_offset(RAW_TOPIC, 0, Offset::Beginning)
+        .unwrap();
+    c.assign(&tpl)
+        .map_err(|e| Failure(format!("assign: {e}")))?;
     let deadline = Instant::now() + PIPELINE_TIMEOUT;
     let mut first = None;
     let mut got = 0usize;
@@ -175,7 +189,9 @@ fn raw_consume(bootstrap: &str, n: usize) -> Checked<f64> {
         if Instant::now() > deadline {
             return fail(format!("raw consumer read {got} of {n} records"));
         }
-        let Some(m) = c.poll(Duration::from_millis(100)) else { continue };
+        let Some(m) = c.poll(Duration::from_millis(100)) else {
+            continue;
+        };
         let m = m.map_err(|e| Failure(format!("raw consume: {e}")))?;
         first.get_or_insert_with(Instant::now);
         if m.payload() != Some(payload(got).as_slice()) {
@@ -297,17 +313,29 @@ fn pipeline_source(bootstrap: &str, n: usize) -> Checked<Window> {
 
     let watcher: BaseConsumer = client(bootstrap).create().expect("watermark client");
     let mut worker = start_worker(dir.path(), port, &connector);
-    let window = watch_progress(n, || Ok(high_watermark(&watcher, SRC_TOPIC).unwrap_or(0).max(0) as usize))
-        .map_err(|Failure(m)| Failure(format!("source pipeline: {m}; worker log:\n{}", log_tail(&worker))))?;
+    let window = watch_progress(n, || {
+        Ok(high_watermark(&watcher, SRC_TOPIC).unwrap_or(0).max(0) as usize)
+    })
+    .map_err(|Failure(m)| {
+        Failure(format!(
+            "source pipeline: {m}; worker log:\n{}",
+            log_tail(&worker)
+        ))
+    })?;
     // Anything past N would be a duplicate: give it a moment to show up.
     std::thread::sleep(Duration::from_secs(1));
     let code = worker.stop(Duration::from_secs(30));
     let hw = high_watermark(&watcher, SRC_TOPIC).unwrap_or(-1);
     if hw != n as i64 {
-        return fail(format!("source pipeline: {SRC_TOPIC} holds {hw} records, expected {n}"));
+        return fail(format!(
+            "source pipeline: {SRC_TOPIC} holds {hw} records, expected {n}"
+        ));
     }
     if code != Some(0) {
-        return fail(format!("source pipeline: worker exit {code:?}; log:\n{}", log_tail(&worker)));
+        return fail(format!(
+            "source pipeline: worker exit {code:?}; log:\n{}",
+            log_tail(&worker)
+        ));
     }
     check_topic(bootstrap, SRC_TOPIC, n)?;
     Ok(window)
@@ -321,15 +349,19 @@ fn check_topic(bootstrap: &str, topic: &str, n: usize) -> Checked<()> {
         .create()
         .map_err(|e| Failure(format!("consumer: {e}")))?;
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning).unwrap();
-    c.assign(&tpl).map_err(|e| Failure(format!("assign: {e}")))?;
+    tpl.add_partition_offset(topic, 0, Offset::Beginning)
+        .unwrap();
+    c.assign(&tpl)
+        .map_err(|e| Failure(format!("assign: {e}")))?;
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut got = 0;
     while got < n {
         if Instant::now() > deadline {
             return fail(format!("{topic}: read {got} of {n} records back"));
         }
-        let Some(m) = c.poll(Duration::from_millis(100)) else { continue };
+        let Some(m) = c.poll(Duration::from_millis(100)) else {
+            continue;
+        };
         let m = m.map_err(|e| Failure(format!("reading {topic}: {e}")))?;
         if m.payload() != Some(payload(got).as_slice()) || m.key().is_some() {
             return fail(format!(
@@ -371,7 +403,9 @@ impl LineCounter {
         }
         let f = self.file.as_mut().unwrap();
         loop {
-            let k = f.read(&mut self.buf).map_err(|e| Failure(format!("reading the sink output: {e}")))?;
+            let k = f
+                .read(&mut self.buf)
+                .map_err(|e| Failure(format!("reading the sink output: {e}")))?;
             if k == 0 {
                 return Ok(self.lines);
             }
@@ -396,12 +430,19 @@ fn pipeline_sink(bootstrap: &str, n: usize) -> Checked<Window> {
     .expect("sink.properties");
     let mut counter = LineCounter::new(output.clone());
     let mut worker = start_worker(dir.path(), port, &connector);
-    let window = watch_progress(n, || counter.count())
-        .map_err(|Failure(m)| Failure(format!("sink pipeline: {m}; worker log:\n{}", log_tail(&worker))))?;
+    let window = watch_progress(n, || counter.count()).map_err(|Failure(m)| {
+        Failure(format!(
+            "sink pipeline: {m}; worker log:\n{}",
+            log_tail(&worker)
+        ))
+    })?;
     std::thread::sleep(Duration::from_secs(1));
     let code = worker.stop(Duration::from_secs(30));
     if code != Some(0) {
-        return fail(format!("sink pipeline: worker exit {code:?}; log:\n{}", log_tail(&worker)));
+        return fail(format!(
+            "sink pipeline: worker exit {code:?}; log:\n{}",
+            log_tail(&worker)
+        ));
     }
     let got = fs::read(&output).map_err(|e| Failure(format!("sink output: {e}")))?;
     let mut want = Vec::with_capacity(n * (RECORD_BYTES + 1));
@@ -451,8 +492,14 @@ fn run(n: usize) -> Checked<()> {
 
     let (sp, kp) = (src.rate(n), sink.rate(n));
     println!();
-    println!("source  raw producer {raw_p:>9.0} rec/s | pipeline {sp:>9.0} rec/s | ratio {:.2}", sp / raw_p);
-    println!("sink    raw consumer {raw_c:>9.0} rec/s | pipeline {kp:>9.0} rec/s | ratio {:.2}", kp / raw_c);
+    println!(
+        "source  raw producer {raw_p:>9.0} rec/s | pipeline {sp:>9.0} rec/s | ratio {:.2}",
+        sp / raw_p
+    );
+    println!(
+        "sink    raw consumer {raw_c:>9.0} rec/s | pipeline {kp:>9.0} rec/s | ratio {:.2}",
+        kp / raw_c
+    );
     println!(
         "        (windows: source {:.3}s, 99% at {:.3}s; sink {:.3}s, 99% at {:.3}s; start-up excluded: source {:.2}s, sink {:.2}s)",
         src.elapsed.as_secs_f64(),

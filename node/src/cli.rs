@@ -20,7 +20,11 @@ use crate::runtime::worker::{Shutdown, Worker};
 use crate::worker_config::WorkerConfig;
 
 #[derive(Parser, Debug)]
-#[command(name = "raftconnect", version, about = "Kafka Connect, in Rust, on Raft")]
+#[command(
+    name = "raftconnect",
+    version,
+    about = "Kafka Connect, in Rust, on Raft"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Commands,
@@ -77,30 +81,46 @@ pub fn main() -> i32 {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RAFTCONNECT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,librdkafka=warn,rdkafka=warn"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("RAFTCONNECT_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("info,librdkafka=warn,rdkafka=warn")
+        });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
 }
 
-fn standalone(worker_file: &Path, connector_files: &[PathBuf], dev_broker: bool) -> Result<(), StartError> {
-    let mut props = load_properties_file(worker_file).map_err(|e| StartError::Config(e.to_string()))?;
+fn standalone(
+    worker_file: &Path,
+    connector_files: &[PathBuf],
+    dev_broker: bool,
+) -> Result<(), StartError> {
+    let mut props =
+        load_properties_file(worker_file).map_err(|e| StartError::Config(e.to_string()))?;
     // Read every connector config before starting anything: a typo fails fast.
     let mut connectors = Vec::new();
     for f in connector_files {
-        let config = load_connector_config_file(f).map_err(|e| StartError::Config(e.to_string()))?;
+        let config =
+            load_connector_config_file(f).map_err(|e| StartError::Config(e.to_string()))?;
         let name = config
             .get("name")
             .filter(|n| !n.trim().is_empty())
             .cloned()
-            .ok_or_else(|| StartError::Config(format!("{}: missing required configuration \"name\"", f.display())))?;
+            .ok_or_else(|| {
+                StartError::Config(format!(
+                    "{}: missing required configuration \"name\"",
+                    f.display()
+                ))
+            })?;
         connectors.push((f.clone(), name, config));
     }
     let broker = if dev_broker {
         let b = DevBroker::start().map_err(StartError::Runtime)?;
-        props.insert("bootstrap.servers".into(), b.bootstrap_servers().to_string());
+        props.insert(
+            "bootstrap.servers".into(),
+            b.bootstrap_servers().to_string(),
+        );
         Some(b)
     } else {
         None
@@ -108,10 +128,14 @@ fn standalone(worker_file: &Path, connector_files: &[PathBuf], dev_broker: bool)
     let config = WorkerConfig::from_props(props)
         .map_err(|e| StartError::Config(format!("{}: {e}", worker_file.display())))?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        StartError::Config(format!("cannot create data dir {} (data.dir): {e}", config.data_dir.display()))
+        StartError::Config(format!(
+            "cannot create data dir {} (data.dir): {e}",
+            config.data_dir.display()
+        ))
     })?;
-    let store: Arc<dyn Store> =
-        Arc::new(LocalStore::open(&config.data_dir).map_err(|e| StartError::Runtime(e.to_string()))?);
+    let store: Arc<dyn Store> = Arc::new(
+        LocalStore::open(&config.data_dir).map_err(|e| StartError::Runtime(e.to_string()))?,
+    );
 
     let system = actix::System::with_tokio_rt(|| {
         tokio::runtime::Builder::new_multi_thread()

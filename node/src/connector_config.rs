@@ -1,7 +1,9 @@
 //! Keys every connector config has, whatever its class (Kafka's ConnectorConfig,
 //! SinkConnectorConfig, SourceConnectorConfig), and whole-config validation.
 
-use connect_api::config::{ConfigDef, ConfigInfos, ConfigKey, ConfigType, ConfigValue, Importance, Validator};
+use connect_api::config::{
+    ConfigDef, ConfigInfos, ConfigKey, ConfigType, ConfigValue, Importance, Validator,
+};
 use connect_api::{ConnectorKind, Props};
 
 use crate::plugins::Plugins;
@@ -115,15 +117,17 @@ pub fn validate(plugins: &Plugins, config: &Props) -> Result<ConfigInfos, Valida
         .map(|c| c.trim())
         .filter(|c| !c.is_empty())
         .ok_or_else(|| ValidationError::NoConnectorClass(format!("{config:?}")))?;
-    let plugin = plugins.find(class).ok_or_else(|| ValidationError::UnknownClass {
-        class: class.to_string(),
-        available: plugins
-            .connectors()
-            .iter()
-            .map(|p| p.class)
-            .collect::<Vec<_>>()
-            .join(", "),
-    })?;
+    let plugin = plugins
+        .find(class)
+        .ok_or_else(|| ValidationError::UnknownClass {
+            class: class.to_string(),
+            available: plugins
+                .connectors()
+                .iter()
+                .map(|p| p.class)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
     let mut def = common_def();
     if plugin.kind == ConnectorKind::Sink {
         def = def.merge(&sink_def());
@@ -141,12 +145,18 @@ pub fn validate(plugins: &Plugins, config: &Props) -> Result<ConfigInfos, Valida
             }
         }
     }
-    if let Some(class) = config.get("header.converter").filter(|c| !c.trim().is_empty()) {
+    if let Some(class) = config
+        .get("header.converter")
+        .filter(|c| !c.trim().is_empty())
+    {
         if let Err(e) = converters::new_header_converter(class.trim()) {
             infos.add_error("header.converter", e.to_string());
         }
     }
-    if config.get("transforms").is_some_and(|t| !t.trim().is_empty()) {
+    if config
+        .get("transforms")
+        .is_some_and(|t| !t.trim().is_empty())
+    {
         infos.add_error(
             "transforms",
             "Single Message Transforms are not available in this build yet; remove 'transforms' to run this connector".to_string(),
@@ -154,7 +164,9 @@ pub fn validate(plugins: &Plugins, config: &Props) -> Result<ConfigInfos, Valida
     }
     if plugin.kind == ConnectorKind::Sink {
         let has_topics = config.get("topics").is_some_and(|t| !t.trim().is_empty());
-        let has_regex = config.get("topics.regex").is_some_and(|t| !t.trim().is_empty());
+        let has_regex = config
+            .get("topics.regex")
+            .is_some_and(|t| !t.trim().is_empty());
         match (has_topics, has_regex) {
             (true, true) => {
                 let msg = "Must configure one of topics or topics.regex, not both".to_string();

@@ -26,7 +26,10 @@ pub enum HerderError {
     AlreadyExists(String),
     /// The config failed validation; the message is Kafka's.
     #[error("{message}")]
-    InvalidConfig { message: String, infos: Box<ConfigInfos> },
+    InvalidConfig {
+        message: String,
+        infos: Box<ConfigInfos>,
+    },
     #[error("{0}")]
     BadRequest(String),
     #[error(transparent)]
@@ -197,7 +200,11 @@ impl Herder {
 
     fn state_of(&self, s: &ClusterState, id: &InstanceId) -> (String, String, Option<String>) {
         match s.status(id) {
-            Some(st) => (st.state.as_str().to_string(), st.worker_id.clone(), st.trace.clone()),
+            Some(st) => (
+                st.state.as_str().to_string(),
+                st.worker_id.clone(),
+                st.trace.clone(),
+            ),
             None => (
                 RunState::Unassigned.as_str().to_string(),
                 self.worker_id.clone(),
@@ -324,7 +331,10 @@ impl Herder {
                 now_ms: now_ms(),
             })
             .await?;
-        Ok((outcome == CommandOutcome::Created, self.connector_info(name)?))
+        Ok((
+            outcome == CommandOutcome::Created,
+            self.connector_info(name)?,
+        ))
     }
 
     pub async fn delete_connector(&self, name: &str) -> Result<(), HerderError> {
@@ -340,7 +350,11 @@ impl Herder {
         }
     }
 
-    pub async fn set_target_state(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
+    pub async fn set_target_state(
+        &self,
+        name: &str,
+        target: TargetState,
+    ) -> Result<(), HerderError> {
         match self
             .store
             .submit(Command::SetTargetState {
@@ -370,11 +384,15 @@ impl Herder {
     pub fn all_plugins(&self) -> Vec<PluginInfo> {
         let mut out = self.connector_plugins();
         let version = env!("CARGO_PKG_VERSION");
-        out.extend(converters::plugins().into_iter().map(|(class, kind)| PluginInfo {
-            class: class.to_string(),
-            kind: kind.to_string(),
-            version: version.to_string(),
-        }));
+        out.extend(
+            converters::plugins()
+                .into_iter()
+                .map(|(class, kind)| PluginInfo {
+                    class: class.to_string(),
+                    kind: kind.to_string(),
+                    version: version.to_string(),
+                }),
+        );
         out
     }
 

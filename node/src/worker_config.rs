@@ -132,7 +132,10 @@ impl WorkerConfig {
             .get("rest.advertised.port")
             .cloned()
             .unwrap_or_else(|| listener.port().to_string());
-        let data_dir = match (props.get("data.dir"), props.get("offset.storage.file.filename")) {
+        let data_dir = match (
+            props.get("data.dir"),
+            props.get("offset.storage.file.filename"),
+        ) {
             (Some(d), _) => PathBuf::from(d),
             (None, Some(f)) => PathBuf::from(format!("{f}.raftconnect")),
             (None, None) => PathBuf::from("raftconnect-data"),
@@ -193,7 +196,11 @@ impl WorkerConfig {
 
     /// The Kafka-client settings every client of this worker shares.
     pub fn common_client_props(&self) -> BTreeMap<String, String> {
-        [("bootstrap.servers".to_string(), self.bootstrap_servers.clone())].into()
+        [(
+            "bootstrap.servers".to_string(),
+            self.bootstrap_servers.clone(),
+        )]
+        .into()
     }
 }
 
@@ -230,13 +237,16 @@ mod tests {
         assert_eq!(c.listener, "127.0.0.1:9999".parse().unwrap());
         assert_eq!(c.key_converter_props["schemas.enable"], "false");
         assert_eq!(c.producer_overrides["linger.ms"], "5");
-        assert_eq!(c.data_dir, PathBuf::from("/tmp/connect.offsets.raftconnect"));
+        assert_eq!(
+            c.data_dir,
+            PathBuf::from("/tmp/connect.offsets.raftconnect")
+        );
     }
 
     #[test]
     fn bad_values_name_the_key() {
-        let e = WorkerConfig::from_props(props(&[("offset.flush.interval.ms", "soon")]))
-            .unwrap_err();
+        let e =
+            WorkerConfig::from_props(props(&[("offset.flush.interval.ms", "soon")])).unwrap_err();
         assert!(e.to_string().contains("offset.flush.interval.ms"), "{e}");
         let e = WorkerConfig::from_props(props(&[("listeners", "https://:1")])).unwrap_err();
         assert!(e.to_string().contains("listeners"), "{e}");

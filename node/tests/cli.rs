@@ -50,7 +50,11 @@ fn unknown_connector_class_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let w = worker_props(dir.path());
     let c = dir.path().join("c.properties");
-    fs::write(&c, "name=x\nconnector.class=com.example.NoSuchConnector\ntopic=t\n").unwrap();
+    fs::write(
+        &c,
+        "name=x\nconnector.class=com.example.NoSuchConnector\ntopic=t\n",
+    )
+    .unwrap();
     let o = run(&[&w, &c]);
     assert_fails_with(&o, &["com.example.NoSuchConnector", "c.properties"]);
 }
@@ -70,7 +74,11 @@ fn connector_without_name_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let w = worker_props(dir.path());
     let c = dir.path().join("c.json");
-    fs::write(&c, r#"{"connector.class": "FileStreamSink", "topics": "t"}"#).unwrap();
+    fs::write(
+        &c,
+        r#"{"connector.class": "FileStreamSink", "topics": "t"}"#,
+    )
+    .unwrap();
     let o = run(&[&w, &c]);
     assert_fails_with(&o, &["name", "c.json"]);
 }

@@ -17,11 +17,16 @@ const LINES: usize = 10_000;
 
 fn line(i: usize) -> String {
     // Varied lengths and characters, including JSON-escaped ones and non-ASCII.
-    format!("line {i:05} \"quoted\" \\ tab\t ünïcødé {}", "x".repeat(i % 37))
+    format!(
+        "line {i:05} \"quoted\" \\ tab\t ünïcødé {}",
+        "x".repeat(i % 37)
+    )
 }
 
 fn count_lines(p: &Path) -> usize {
-    fs::read_to_string(p).map(|s| s.lines().count()).unwrap_or(0)
+    fs::read_to_string(p)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
 }
 
 fn write_quickstart(dir: &Path, bootstrap: &str, port: u16) {
@@ -74,7 +79,11 @@ fn start(dir: &Path, port: u16) -> Worker {
 }
 
 fn append(path: &Path, range: std::ops::Range<usize>) {
-    let mut f = fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
     let mut buf = String::new();
     for i in range {
         buf.push_str(&line(i));
@@ -91,7 +100,8 @@ fn read_topic(bootstrap: &str, topic: &str, expect: usize) -> Vec<Vec<u8>> {
         .create()
         .unwrap();
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning).unwrap();
+    tpl.add_partition_offset(topic, 0, Offset::Beginning)
+        .unwrap();
     c.assign(&tpl).unwrap();
     let mut out = Vec::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -124,8 +134,18 @@ fn standalone_quickstart_survives_a_restart_without_loss_or_duplicates() {
     let mut worker = start(dir.path(), port);
     append(&input, 3000..6000);
     let halfway = wait_until(Duration::from_secs(90), || count_lines(&output) >= 2000);
-    assert!(halfway, "sink wrote {} lines; worker log:\n{}", count_lines(&output), worker.log_text());
-    assert_eq!(worker.stop(Duration::from_secs(30)), Some(0), "clean exit; log:\n{}", worker.log_text());
+    assert!(
+        halfway,
+        "sink wrote {} lines; worker log:\n{}",
+        count_lines(&output),
+        worker.log_text()
+    );
+    assert_eq!(
+        worker.stop(Duration::from_secs(30)),
+        Some(0),
+        "clean exit; log:\n{}",
+        worker.log_text()
+    );
     let first_run = count_lines(&output);
     assert!(first_run < LINES, "stopped mid-way");
 
@@ -133,13 +153,23 @@ fn standalone_quickstart_survives_a_restart_without_loss_or_duplicates() {
     append(&input, 6000..LINES);
     let mut worker = start(dir.path(), port);
     let done = wait_until(Duration::from_secs(120), || count_lines(&output) >= LINES);
-    assert!(done, "sink wrote {} of {LINES} lines; log:\n{}", count_lines(&output), worker.log_text());
+    assert!(
+        done,
+        "sink wrote {} of {LINES} lines; log:\n{}",
+        count_lines(&output),
+        worker.log_text()
+    );
     std::thread::sleep(Duration::from_secs(2)); // any duplicate would land now
     assert_eq!(worker.stop(Duration::from_secs(30)), Some(0));
 
     let expected = fs::read(&input).unwrap();
     let got = fs::read(&output).unwrap();
-    assert!(got == expected, "output differs from input: {} vs {} bytes ({first_run} lines in the first run)", got.len(), expected.len());
+    assert!(
+        got == expected,
+        "output differs from input: {} vs {} bytes ({first_run} lines in the first run)",
+        got.len(),
+        expected.len()
+    );
 
     // The topic holds exactly one JsonConverter envelope per line, in order.
     let records = read_topic(&broker.bootstrap, "connect-test", LINES);

@@ -21,12 +21,14 @@ fn status(port: u16, name: &str) -> serde_json::Value {
 #[test]
 fn converter_failure_marks_the_task_failed_with_a_trace() {
     let broker = Broker::start();
+    broker.create_topic("bad-input", 1);
     let p: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", &broker.bootstrap)
         .create()
         .unwrap();
     for payload in ["\"ok\"", "not json at all", "\"after\""] {
-        p.send(BaseRecord::<(), str>::to("bad-input").payload(payload)).unwrap();
+        p.send(BaseRecord::<(), str>::to("bad-input").payload(payload))
+            .unwrap();
     }
     p.flush(Duration::from_secs(10)).unwrap();
 
@@ -48,7 +50,10 @@ fn converter_failure_marks_the_task_failed_with_a_trace() {
     let sink = dir.path().join("sink.properties");
     fs::write(
         &sink,
-        format!("name=sink\nconnector.class=FileStreamSink\ntopics=bad-input\nfile={}\n", out.display()),
+        format!(
+            "name=sink\nconnector.class=FileStreamSink\ntopics=bad-input\nfile={}\n",
+            out.display()
+        ),
     )
     .unwrap();
     let worker = Worker::standalone(
@@ -64,11 +69,19 @@ fn converter_failure_marks_the_task_failed_with_a_trace() {
     let st = status(port, "sink");
     assert!(failed, "task did not fail: {st}\n{}", worker.log_text());
     let trace = st["tasks"][0]["trace"].as_str().unwrap_or_default();
-    assert!(trace.contains("VALUE_CONVERTER"), "trace names the stage: {trace}");
-    assert!(trace.contains("DataException"), "trace names the exception: {trace}");
+    assert!(
+        trace.contains("VALUE_CONVERTER"),
+        "trace names the stage: {trace}"
+    );
+    assert!(
+        trace.contains("DataException"),
+        "trace names the exception: {trace}"
+    );
     assert_eq!(st["connector"]["state"], "RUNNING", "{st}");
     // The record before the bad one was put, but a failed task commits nothing past it.
-    assert!(!fs::read_to_string(&out).unwrap_or_default().contains("after"));
+    assert!(!fs::read_to_string(&out)
+        .unwrap_or_default()
+        .contains("after"));
 
     // A config change (a converter that accepts anything) replaces the failed task.
     let new_config = serde_json::json!({
@@ -77,11 +90,24 @@ fn converter_failure_marks_the_task_failed_with_a_trace() {
         "file": out.display().to_string(),
         "value.converter": "org.apache.kafka.connect.storage.StringConverter",
     });
-    let (code, body) = http::request(port, "PUT", "/connectors/sink/config", Some(&new_config.to_string())).unwrap();
+    let (code, body) = http::request(
+        port,
+        "PUT",
+        "/connectors/sink/config",
+        Some(&new_config.to_string()),
+    )
+    .unwrap();
     assert_eq!(code, 200, "{body}");
     let all = wait_until(Duration::from_secs(60), || {
-        fs::read_to_string(&out).unwrap_or_default().contains("after")
+        fs::read_to_string(&out)
+            .unwrap_or_default()
+            .contains("after")
     });
-    assert!(all, "records after the bad one arrive: {}\n{}", status(port, "sink"), worker.log_text());
+    assert!(
+        all,
+        "records after the bad one arrive: {}\n{}",
+        status(port, "sink"),
+        worker.log_text()
+    );
     assert_eq!(status(port, "sink")["tasks"][0]["state"], "RUNNING");
 }

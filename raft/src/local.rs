@@ -64,9 +64,8 @@ impl LocalStore {
             if at <= index {
                 continue; // already in the snapshot; the purge was interrupted
             }
-            let (command, _): (Command, usize) =
-                bincode::serde::decode_from_slice(&value, codec())
-                    .map_err(|e| corrupt(format!("log entry {at}: {e}")))?;
+            let (command, _): (Command, usize) = bincode::serde::decode_from_slice(&value, codec())
+                .map_err(|e| corrupt(format!("log entry {at}: {e}")))?;
             state.apply(command);
             index = at;
             replayed += 1;

@@ -92,6 +92,32 @@ impl Broker {
         assert!(ok, "broker at {} did not become ready", self.bootstrap);
     }
 
+    /// Creates a topic (the broker does not auto-create them).
+    pub fn create_topic(&self, topic: &str, partitions: i32) {
+        use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+        let admin: AdminClient<rdkafka::client::DefaultClientContext> = ClientConfig::new()
+            .set("bootstrap.servers", &self.bootstrap)
+            .create()
+            .expect("admin client");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let new = NewTopic::new(topic, partitions, TopicReplication::Fixed(-1));
+        let results = rt
+            .block_on(admin.create_topics([&new], &AdminOptions::new()))
+            .expect("create_topics request");
+        for r in results {
+            if let Err((t, code)) = r {
+                assert_eq!(
+                    code,
+                    rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists,
+                    "create topic {t}"
+                );
+            }
+        }
+    }
+
     /// The broker's log, for failure messages.
     pub fn log(&self) -> String {
         self._dir

@@ -36,7 +36,13 @@ pub struct Worker {
 
 impl Worker {
     /// Starts `bin standalone worker.properties connectors...`, logging to `log`.
-    pub fn standalone(bin: &Path, worker_props: &Path, connectors: &[&Path], log: &Path, rest_port: u16) -> Worker {
+    pub fn standalone(
+        bin: &Path,
+        worker_props: &Path,
+        connectors: &[&Path],
+        log: &Path,
+        rest_port: u16,
+    ) -> Worker {
         let out = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -66,7 +72,10 @@ impl Worker {
     /// SIGTERM, then wait for a clean exit (up to `timeout`); returns the exit code.
     pub fn stop(&mut self, timeout: Duration) -> Option<i32> {
         let mut child = self.child.take()?;
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
         let end = Instant::now() + timeout;
         loop {
             if let Ok(Some(status)) = child.try_wait() {

@@ -34,7 +34,9 @@ impl fmt::Display for ConnectorKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct TopicPartition {
     pub topic: String,
     pub partition: i32,
@@ -119,7 +121,8 @@ pub struct SourceTaskContext {
 
 #[async_trait]
 pub trait SourceTask: Send {
-    async fn start(&mut self, context: SourceTaskContext, props: Props) -> Result<(), ConnectError>;
+    async fn start(&mut self, context: SourceTaskContext, props: Props)
+        -> Result<(), ConnectError>;
 
     /// The next batch of records; an empty batch means "nothing now, call again".
     async fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError>;

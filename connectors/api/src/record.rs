@@ -141,7 +141,9 @@ impl SinkRecord {
     }
 
     pub fn kafka_partition(&self) -> i32 {
-        self.record.kafka_partition.unwrap_or(self.original_kafka_partition)
+        self.record
+            .kafka_partition
+            .unwrap_or(self.original_kafka_partition)
     }
 }
 

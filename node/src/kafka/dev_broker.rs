@@ -9,16 +9,18 @@ use std::thread;
 use rdkafka::mocking::MockCluster;
 use tracing::info;
 
+/// A create-topic request: name, partitions, where to send the outcome.
+type CreateTopic = (String, i32, mpsc::Sender<Result<(), String>>);
+
 pub struct DevBroker {
     bootstrap: String,
-    requests: mpsc::Sender<(String, i32, mpsc::Sender<Result<(), String>>)>,
+    requests: mpsc::Sender<CreateTopic>,
 }
 
 impl DevBroker {
     pub fn start() -> Result<DevBroker, String> {
         let (boot_tx, boot_rx) = mpsc::channel();
-        let (req_tx, req_rx) =
-            mpsc::channel::<(String, i32, mpsc::Sender<Result<(), String>>)>();
+        let (req_tx, req_rx) = mpsc::channel::<CreateTopic>();
         thread::Builder::new()
             .name("dev-broker".into())
             .spawn(move || {
@@ -63,7 +65,7 @@ impl DevBroker {
 /// A Send handle that creates topics on the development broker.
 #[derive(Clone)]
 pub struct DevBrokerHandle {
-    requests: mpsc::Sender<(String, i32, mpsc::Sender<Result<(), String>>)>,
+    requests: mpsc::Sender<CreateTopic>,
 }
 
 impl DevBrokerHandle {

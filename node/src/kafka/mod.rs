@@ -56,7 +56,10 @@ fn build(base: BTreeMap<String, String>, overrides: &BTreeMap<String, String>) -
 /// Producer settings for source tasks: every record acknowledged by all in-sync
 /// replicas, idempotent so retries neither duplicate nor reorder (Kafka Connect gets
 /// the same ordering by limiting in-flight requests to one).
-pub fn producer_config(worker: &WorkerConfig, connector_overrides: &BTreeMap<String, String>) -> ClientConfig {
+pub fn producer_config(
+    worker: &WorkerConfig,
+    connector_overrides: &BTreeMap<String, String>,
+) -> ClientConfig {
     let mut base = worker.common_client_props();
     for (k, v) in [
         ("acks", "all"),
@@ -74,7 +77,10 @@ pub fn producer_config(worker: &WorkerConfig, connector_overrides: &BTreeMap<Str
 
 /// Consumer settings for sink tasks: no consumer group (partitions are assigned by us,
 /// positions come from our offset store), no auto commit.
-pub fn consumer_config(worker: &WorkerConfig, connector_overrides: &BTreeMap<String, String>) -> ClientConfig {
+pub fn consumer_config(
+    worker: &WorkerConfig,
+    connector_overrides: &BTreeMap<String, String>,
+) -> ClientConfig {
     let mut base = worker.common_client_props();
     for (k, v) in [
         ("enable.auto.commit", "false"),
@@ -97,7 +103,10 @@ pub fn admin_config(worker: &WorkerConfig) -> ClientConfig {
 }
 
 /// `producer.override.*` / `consumer.override.*` keys of a connector config.
-pub fn connector_overrides(config: &BTreeMap<String, String>, prefix: &str) -> BTreeMap<String, String> {
+pub fn connector_overrides(
+    config: &BTreeMap<String, String>,
+    prefix: &str,
+) -> BTreeMap<String, String> {
     config
         .iter()
         .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone())))

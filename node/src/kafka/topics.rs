@@ -111,8 +111,9 @@ impl TopicAdmin {
 
     /// Every topic name in the cluster (for `topics.regex`).
     pub async fn all_topics(&self) -> Result<Vec<String>, TopicError> {
-        let md = tokio::task::block_in_place(|| self.metadata.fetch_metadata(None, METADATA_TIMEOUT))
-            .map_err(|e| TopicError::Metadata(e.to_string()))?;
+        let md =
+            tokio::task::block_in_place(|| self.metadata.fetch_metadata(None, METADATA_TIMEOUT))
+                .map_err(|e| TopicError::Metadata(e.to_string()))?;
         Ok(md.topics().iter().map(|t| t.name().to_string()).collect())
     }
 }

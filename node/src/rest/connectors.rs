@@ -1,6 +1,7 @@
 //! `/connectors/...` (Kafka's `ConnectorsResource`).
 
 use raftconnect_raft::TargetState;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use warp::http::StatusCode;
 use warp::reply::Response;
@@ -22,19 +23,16 @@ pub fn list(herder: &Herder, request: &Request) -> Result<Response, ApiError> {
         let mut expansions = Map::new();
         for expansion in request.query_all("expand") {
             let value = match expansion {
-                "status" => herder.connector_status(&name).map(|s| serde_json::to_value(s)),
-                "info" => herder.connector_info(&name).map(|i| serde_json::to_value(i)),
+                "status" => herder.connector_status(&name).map(to_value),
+                "info" => herder.connector_info(&name).map(to_value),
                 other => {
                     tracing::debug!(expansion = other, "ignoring unknown expansion type");
                     continue;
                 }
             };
             match value {
-                Ok(Ok(v)) => {
+                Ok(v) => {
                     expansions.insert(expansion.to_string(), v);
-                }
-                Ok(Err(e)) => {
-                    return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
                 }
                 Err(HerderError::NotFound(_)) => continue 'connectors,
                 Err(e) => return Err(e.into()),
@@ -43,6 +41,11 @@ pub fn list(herder: &Herder, request: &Request) -> Result<Response, ApiError> {
         out.insert(name, Value::Object(expansions));
     }
     Ok(json(StatusCode::OK, &out))
+}
+
+fn to_value<T: Serialize>(value: T) -> Value {
+    // The herder's entities are plain structs of strings and numbers: they serialize.
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 /// `POST /connectors` with `{"name","config"(,"initial_state")}`: 201 with the
@@ -67,11 +70,9 @@ pub async fn create(herder: &Herder, request: &Request) -> Result<Response, ApiE
         }
     };
     let config = match body.remove("config") {
-        None | Some(Value::Null) => {
-            return Err(ApiError::bad_request(
-                "Missing \"config\" in the request body: {\"name\":..., \"config\":{...}} is expected",
-            ))
-        }
+        None | Some(Value::Null) => return Err(ApiError::bad_request(
+            "Missing \"config\" in the request body: {\"name\":..., \"config\":{...}} is expected",
+        )),
         Some(v) => config_from_json(v, "\"config\"")?,
     };
     let initial = match body.remove("initial_state") {
@@ -104,7 +105,11 @@ pub fn config(herder: &Herder, name: &str) -> Result<Response, ApiError> {
 
 /// `PUT /connectors/{name}/config`: 201 (with `Location`) when created, 200 when
 /// updated, with the ConnectorInfo.
-pub async fn put_config(herder: &Herder, name: &str, request: &Request) -> Result<Response, ApiError> {
+pub async fn put_config(
+    herder: &Herder,
+    name: &str,
+    request: &Request,
+) -> Result<Response, ApiError> {
     let config = config_from_json(request.json()?, "The connector config")?;
     let (created, info) = herder.put_connector_config(name, config).await?;
     Ok(if created {

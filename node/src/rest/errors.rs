@@ -59,7 +59,8 @@ impl ApiError {
             error_code: self.status.as_u16(),
             message: self.message,
         };
-        let mut response = warp::reply::with_status(warp::reply::json(&body), self.status).into_response();
+        let mut response =
+            warp::reply::with_status(warp::reply::json(&body), self.status).into_response();
         if !self.allow.is_empty() {
             if let Ok(v) = HeaderValue::from_str(&self.allow.join(", ")) {
                 response.headers_mut().insert(header::ALLOW, v);
@@ -74,7 +75,9 @@ impl From<HerderError> for ApiError {
         let status = match &e {
             HerderError::NotFound(_) | HerderError::TaskNotFound(_) => StatusCode::NOT_FOUND,
             HerderError::AlreadyExists(_) => StatusCode::CONFLICT,
-            HerderError::InvalidConfig { .. } | HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HerderError::InvalidConfig { .. } | HerderError::BadRequest(_) => {
+                StatusCode::BAD_REQUEST
+            }
             HerderError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             HerderError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };

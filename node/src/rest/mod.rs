@@ -62,19 +62,23 @@ pub async fn serve(
 }
 
 /// The whole API as one filter; it never rejects (errors are JSON responses).
-pub fn routes(herder: Arc<Herder>) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
+pub fn routes(
+    herder: Arc<Herder>,
+) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
     let query = warp::query::raw().or(warp::any().map(String::new)).unify();
     warp::method()
         .and(warp::path::full())
         .and(query)
         .and(warp::body::bytes())
-        .and_then(move |method: Method, path: FullPath, query: String, body: Bytes| {
-            let herder = herder.clone();
-            async move {
-                let request = Request::new(method, path.as_str(), &query, body);
-                Ok::<_, Infallible>(handle(&herder, &request).await)
-            }
-        })
+        .and_then(
+            move |method: Method, path: FullPath, query: String, body: Bytes| {
+                let herder = herder.clone();
+                async move {
+                    let request = Request::new(method, path.as_str(), &query, body);
+                    Ok::<_, Infallible>(handle(&herder, &request).await)
+                }
+            },
+        )
         .recover(errors::handle_rejection)
         .unify()
 }
@@ -145,7 +149,10 @@ impl Request {
 
     /// The first value of query parameter `key` (as JAX-RS's `@QueryParam`).
     pub fn query_first(&self, key: &str) -> Option<&str> {
-        self.query_all(key).next()
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body as JSON; a 400 naming the problem when it is not.
@@ -204,7 +211,9 @@ fn route(segments: &[String]) -> Option<Route<'_>> {
         ["connectors", name, "status"] => Route::ConnectorStatus(name),
         ["connectors", name, "tasks"] => Route::ConnectorTasks(name),
         // A task id that is not a number matches no resource (as Jersey's Integer param).
-        ["connectors", name, "tasks", task, "status"] => Route::TaskStatus(name, task.parse().ok()?),
+        ["connectors", name, "tasks", task, "status"] => {
+            Route::TaskStatus(name, task.parse().ok()?)
+        }
         ["connectors", name, "pause"] => Route::Pause(name),
         ["connectors", name, "resume"] => Route::Resume(name),
         ["connectors", name, "stop"] => Route::Stop(name),
@@ -228,7 +237,9 @@ async fn dispatch(herder: &Herder, request: &Request) -> Result<Response, ApiErr
         ("GET", Route::Connector(name)) => connectors::info(herder, name),
         ("DELETE", Route::Connector(name)) => connectors::delete(herder, name).await,
         ("GET", Route::ConnectorConfig(name)) => connectors::config(herder, name),
-        ("PUT", Route::ConnectorConfig(name)) => connectors::put_config(herder, name, request).await,
+        ("PUT", Route::ConnectorConfig(name)) => {
+            connectors::put_config(herder, name, request).await
+        }
         ("GET", Route::ConnectorStatus(name)) => connectors::status(herder, name),
         ("GET", Route::ConnectorTasks(name)) => connectors::tasks(herder, name),
         ("GET", Route::TaskStatus(name, task)) => connectors::task_status(herder, name, task),
@@ -317,16 +328,14 @@ pub fn percent_decode(s: &str, plus_as_space: bool) -> String {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b'+' if plus_as_space => out.push(b' '),
             b => out.push(b),
         }

@@ -24,7 +24,13 @@ pub async fn run(
     let id = InstanceId::Connector(name.clone());
     let class = config.get("connector.class").cloned().unwrap_or_default();
     let plugin = ctx.plugins.find(&class).ok_or_else(|| {
-        InstanceError::new(Stage::ConnectorStart, CONFIG_EXCEPTION, format!("Failed to find any class that implements Connector and which name matches {class}"))
+        InstanceError::new(
+            Stage::ConnectorStart,
+            CONFIG_EXCEPTION,
+            format!(
+                "Failed to find any class that implements Connector and which name matches {class}"
+            ),
+        )
     })?;
     let max_tasks: usize = match config.get("tasks.max") {
         None => 1,

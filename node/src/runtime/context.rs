@@ -19,7 +19,13 @@ pub struct WorkerContext {
 impl WorkerContext {
     /// Records an instance's status in the store; a failure to do so is logged, not
     /// fatal (the next report overwrites it).
-    pub async fn report(&self, id: &InstanceId, state: RunState, trace: Option<String>, generation: u64) {
+    pub async fn report(
+        &self,
+        id: &InstanceId,
+        state: RunState,
+        trace: Option<String>,
+        generation: u64,
+    ) {
         match &trace {
             Some(t) => warn!(%id, state = state.as_str(), trace = %t, "status"),
             None => info!(%id, state = state.as_str(), "status"),

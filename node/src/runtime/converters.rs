@@ -7,6 +7,9 @@ use converters::{new_converter, new_header_converter, Converter, ConverterError,
 
 use crate::worker_config::WorkerConfig;
 
+/// A Kafka header: key and optional value bytes.
+pub type HeaderBytes = (String, Option<Vec<u8>>);
+
 pub struct RecordConverters {
     pub key: Box<dyn Converter>,
     pub value: Box<dyn Converter>,
@@ -22,12 +25,7 @@ pub struct ConverterSetupError {
     pub source: ConverterError,
 }
 
-fn pick(
-    connector: &Props,
-    worker_class: &str,
-    worker_props: &Props,
-    key: &str,
-) -> (String, Props) {
+fn pick(connector: &Props, worker_class: &str, worker_props: &Props, key: &str) -> (String, Props) {
     match connector.get(key) {
         Some(class) => {
             let prefix = format!("{key}.");
@@ -43,7 +41,12 @@ fn pick(
 
 impl RecordConverters {
     pub fn new(worker: &WorkerConfig, connector: &Props) -> Result<Self, ConverterSetupError> {
-        let (kc, kp) = pick(connector, &worker.key_converter, &worker.key_converter_props, "key.converter");
+        let (kc, kp) = pick(
+            connector,
+            &worker.key_converter,
+            &worker.key_converter_props,
+            "key.converter",
+        );
         let (vc, vp) = pick(
             connector,
             &worker.value_converter,
@@ -60,7 +63,9 @@ impl RecordConverters {
         let mut key = new_converter(&kc).map_err(err("key.converter"))?;
         key.configure(&kp, true).map_err(err("key.converter"))?;
         let mut value = new_converter(&vc).map_err(err("value.converter"))?;
-        value.configure(&vp, false).map_err(err("value.converter"))?;
+        value
+            .configure(&vp, false)
+            .map_err(err("value.converter"))?;
         let mut header = new_header_converter(&hc).map_err(err("header.converter"))?;
         header.configure(&hp).map_err(err("header.converter"))?;
         Ok(RecordConverters { key, value, header })
@@ -71,13 +76,13 @@ impl RecordConverters {
         &self,
         topic: &str,
         headers: &Headers,
-    ) -> Result<Vec<(String, Option<Vec<u8>>)>, ConverterError> {
+    ) -> Result<Vec<HeaderBytes>, ConverterError> {
         headers
             .iter()
             .map(|h| {
-                let bytes = self
-                    .header
-                    .from_connect_header(topic, &h.key, h.schema.as_ref(), &h.value)?;
+                let bytes =
+                    self.header
+                        .from_connect_header(topic, &h.key, h.schema.as_ref(), &h.value)?;
                 Ok((h.key.clone(), bytes))
             })
             .collect()

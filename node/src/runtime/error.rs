@@ -59,7 +59,11 @@ impl InstanceError {
     }
 
     pub fn connect(stage: Stage, message: impl Into<String>) -> Self {
-        Self::new(stage, "org.apache.kafka.connect.errors.ConnectException", message)
+        Self::new(
+            stage,
+            "org.apache.kafka.connect.errors.ConnectException",
+            message,
+        )
     }
 
     pub fn from_connect(stage: Stage, err: connect_api::ConnectError) -> Self {
@@ -80,7 +84,13 @@ impl InstanceError {
 
 impl fmt::Display for InstanceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} in stage {}: {}", self.class, self.stage.as_str(), self.message)
+        write!(
+            f,
+            "{} in stage {}: {}",
+            self.class,
+            self.stage.as_str(),
+            self.message
+        )
     }
 }
 

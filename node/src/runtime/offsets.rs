@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use connect_api::{OffsetReader, SourceOffset, SourcePartition};
 use futures::FutureExt;
-use rdkafka::producer::DeliveryFuture;
 use raftconnect_raft::Store;
+use rdkafka::producer::DeliveryFuture;
 
 /// JSON text with object keys sorted, so equal partitions always give equal strings.
 pub fn canonical_json(map: &serde_json::Map<String, serde_json::Value>) -> String {
@@ -84,7 +84,10 @@ impl SubmittedRecords {
         &mut self,
         partition: Arc<str>,
         offset: Option<String>,
-        result: Result<rdkafka::producer::future_producer::OwnedDeliveryResult, futures::channel::oneshot::Canceled>,
+        result: Result<
+            rdkafka::producer::future_producer::OwnedDeliveryResult,
+            futures::channel::oneshot::Canceled,
+        >,
     ) -> Result<(), DeliveryError> {
         match result {
             Ok(Ok(_)) => {
@@ -95,7 +98,9 @@ impl SubmittedRecords {
                 Ok(())
             }
             Ok(Err((e, _))) => Err(DeliveryError(e.to_string())),
-            Err(_) => Err(DeliveryError("the producer was closed before delivery".into())),
+            Err(_) => Err(DeliveryError(
+                "the producer was closed before delivery".into(),
+            )),
         }
     }
 

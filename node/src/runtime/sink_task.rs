@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use connect_api::{Record, SinkRecord, SinkTask, SinkTaskContext, TimestampType, TopicPartition};
 use futures::{FutureExt, StreamExt};
+use raftconnect_raft::{Command, InstanceId, RunState};
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
 use rdkafka::{Offset, TopicPartitionList};
-use raftconnect_raft::{Command, InstanceId, RunState};
 use regex::Regex;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -37,20 +37,43 @@ impl TopicSelector {
     fn from_config(config: &connect_api::Props) -> Result<Self, InstanceError> {
         let list: Vec<String> = config
             .get("topics")
-            .map(|t| t.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect())
+            .map(|t| {
+                t.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default();
         match config.get("topics.regex").filter(|r| !r.trim().is_empty()) {
             Some(r) if list.is_empty() => Regex::new(&format!("^(?:{r})$"))
                 .map(TopicSelector::Regex)
-                .map_err(|e| InstanceError::new(Stage::Setup, "org.apache.kafka.common.config.ConfigException", format!("Invalid value {r} for configuration topics.regex: {e}"))),
-            Some(_) => Err(InstanceError::new(Stage::Setup, "org.apache.kafka.common.config.ConfigException", "Must configure one of topics or topics.regex, not both")),
-            None if list.is_empty() => Err(InstanceError::new(Stage::Setup, "org.apache.kafka.common.config.ConfigException", "Must configure one of topics or topics.regex")),
+                .map_err(|e| {
+                    InstanceError::new(
+                        Stage::Setup,
+                        "org.apache.kafka.common.config.ConfigException",
+                        format!("Invalid value {r} for configuration topics.regex: {e}"),
+                    )
+                }),
+            Some(_) => Err(InstanceError::new(
+                Stage::Setup,
+                "org.apache.kafka.common.config.ConfigException",
+                "Must configure one of topics or topics.regex, not both",
+            )),
+            None if list.is_empty() => Err(InstanceError::new(
+                Stage::Setup,
+                "org.apache.kafka.common.config.ConfigException",
+                "Must configure one of topics or topics.regex",
+            )),
             None => Ok(TopicSelector::List(list)),
         }
     }
 }
 
-fn convert(conv: &RecordConverters, msg: &BorrowedMessage<'_>) -> Result<SinkRecord, InstanceError> {
+fn convert(
+    conv: &RecordConverters,
+    msg: &BorrowedMessage<'_>,
+) -> Result<SinkRecord, InstanceError> {
     let topic = msg.topic();
     let key = conv
         .key
@@ -64,7 +87,9 @@ fn convert(conv: &RecordConverters, msg: &BorrowedMessage<'_>) -> Result<SinkRec
         None => connect_api::Headers::new(),
         Some(h) => conv
             .headers_from_bytes(topic, h.iter().map(|h| (h.key, h.value)))
-            .map_err(|e| InstanceError::new(Stage::HeaderConverter, DATA_EXCEPTION, error_chain(&e)))?,
+            .map_err(|e| {
+                InstanceError::new(Stage::HeaderConverter, DATA_EXCEPTION, error_chain(&e))
+            })?,
     };
     let (timestamp, timestamp_type) = match msg.timestamp() {
         Timestamp::NotAvailable => (None, TimestampType::NoTimestampType),
@@ -125,7 +150,10 @@ impl SinkLoop {
     }
 
     /// Assigns any newly found partitions, positioned at their stored offsets.
-    async fn refresh_assignment(&mut self, task: &mut Box<dyn SinkTask>) -> Result<(), InstanceError> {
+    async fn refresh_assignment(
+        &mut self,
+        task: &mut Box<dyn SinkTask>,
+    ) -> Result<(), InstanceError> {
         let found = self.resolve_partitions().await?;
         let new: Vec<TopicPartition> = found
             .into_iter()
@@ -152,9 +180,9 @@ impl SinkLoop {
             tpl.add_partition_offset(&tp.topic, tp.partition, offset)
                 .map_err(|e| InstanceError::connect(Stage::KafkaConsume, e.to_string()))?;
         }
-        self.consumer
-            .incremental_assign(&tpl)
-            .map_err(|e| InstanceError::connect(Stage::KafkaConsume, format!("assign failed: {e}")))?;
+        self.consumer.incremental_assign(&tpl).map_err(|e| {
+            InstanceError::connect(Stage::KafkaConsume, format!("assign failed: {e}"))
+        })?;
         info!(task = %self.spec.id, partitions = ?new, "assigned partitions");
         task.open(&new)
             .await
@@ -230,7 +258,9 @@ pub async fn run(
         .unwrap_or(500usize);
     let consumer: StreamConsumer = kafka::consumer_config(&ctx.config, &overrides)
         .create()
-        .map_err(|e| InstanceError::connect(Stage::Setup, format!("cannot create consumer: {e}")))?;
+        .map_err(|e| {
+            InstanceError::connect(Stage::Setup, format!("cannot create consumer: {e}"))
+        })?;
     task.start(SinkTaskContext::default(), spec.task_config.clone())
         .await
         .map_err(|e| InstanceError::from_connect(Stage::TaskStart, e))?;
@@ -290,7 +320,8 @@ pub async fn run(
                 };
                 let mut next = first;
                 while let Some(m) = next {
-                    let msg = m.map_err(|e| InstanceError::connect(Stage::KafkaConsume, e.to_string()))?;
+                    let msg =
+                        m.map_err(|e| InstanceError::connect(Stage::KafkaConsume, e.to_string()))?;
                     let record = convert(&conv, &msg)?;
                     lp.positions.insert(
                         TopicPartition::new(msg.topic(), msg.partition()),

@@ -5,10 +5,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use connect_api::{SourceRecord, SourceTask, SourceTaskContext};
+use raftconnect_raft::{Command, InstanceId, RunState};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
-use raftconnect_raft::{Command, InstanceId, RunState};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
@@ -37,17 +37,35 @@ fn convert(conv: &RecordConverters, r: &SourceRecord) -> Result<Converted, Insta
     let key = conv
         .key
         .from_connect_data(&rec.topic, rec.key_schema.as_ref(), &rec.key)
-        .map_err(|e| InstanceError::new(Stage::KeyConverter, "org.apache.kafka.connect.errors.DataException", error_chain(&e)))?;
+        .map_err(|e| {
+            InstanceError::new(
+                Stage::KeyConverter,
+                "org.apache.kafka.connect.errors.DataException",
+                error_chain(&e),
+            )
+        })?;
     let value = conv
         .value
         .from_connect_data(&rec.topic, rec.value_schema.as_ref(), &rec.value)
-        .map_err(|e| InstanceError::new(Stage::ValueConverter, "org.apache.kafka.connect.errors.DataException", error_chain(&e)))?;
+        .map_err(|e| {
+            InstanceError::new(
+                Stage::ValueConverter,
+                "org.apache.kafka.connect.errors.DataException",
+                error_chain(&e),
+            )
+        })?;
     let headers = if rec.headers.is_empty() {
         None
     } else {
         let pairs = conv
             .headers_to_bytes(&rec.topic, &rec.headers)
-            .map_err(|e| InstanceError::new(Stage::HeaderConverter, "org.apache.kafka.connect.errors.DataException", error_chain(&e)))?;
+            .map_err(|e| {
+                InstanceError::new(
+                    Stage::HeaderConverter,
+                    "org.apache.kafka.connect.errors.DataException",
+                    error_chain(&e),
+                )
+            })?;
         let mut h = OwnedHeaders::new_with_capacity(pairs.len());
         for (k, v) in &pairs {
             h = h.insert(Header {
@@ -92,11 +110,16 @@ impl SourceLoop {
         Ok(())
     }
 
-    async fn send(&mut self, conv: &RecordConverters, record: &SourceRecord) -> Result<(), InstanceError> {
+    async fn send(
+        &mut self,
+        conv: &RecordConverters,
+        record: &SourceRecord,
+    ) -> Result<(), InstanceError> {
         let c = convert(conv, record)?;
         self.ensure_topic(&c.topic).await?;
         let partition_key: Arc<str> = canonical_json(&record.source_partition).into();
-        let offset = (!record.source_offset.is_empty()).then(|| canonical_json(&record.source_offset));
+        let offset =
+            (!record.source_offset.is_empty()).then(|| canonical_json(&record.source_offset));
         let mut fr: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&c.topic);
         if let Some(k) = &c.key {
             fr = fr.key(k.as_slice());
@@ -190,12 +213,18 @@ pub async fn run(
     let overrides = kafka::connector_overrides(&spec.connector_config, "producer.override.");
     let producer: FutureProducer = kafka::producer_config(&ctx.config, &overrides)
         .create()
-        .map_err(|e| InstanceError::connect(Stage::Setup, format!("cannot create producer: {e}")))?;
+        .map_err(|e| {
+            InstanceError::connect(Stage::Setup, format!("cannot create producer: {e}"))
+        })?;
     let int_key = |k: &str, d: i32| -> Result<i32, InstanceError> {
         match spec.connector_config.get(k) {
             None => Ok(d),
             Some(v) => v.trim().parse().map_err(|_| {
-                InstanceError::new(Stage::Setup, "org.apache.kafka.common.config.ConfigException", format!("Invalid value {v} for configuration {k}: Not a number of type INT"))
+                InstanceError::new(
+                    Stage::Setup,
+                    "org.apache.kafka.common.config.ConfigException",
+                    format!("Invalid value {v} for configuration {k}: Not a number of type INT"),
+                )
             }),
         }
     };
@@ -239,7 +268,8 @@ pub async fn run(
                 }
                 Control::Running => {
                     if reported != Some(RunState::Running) {
-                        ctx.report(&lp.id, RunState::Running, None, generation).await;
+                        ctx.report(&lp.id, RunState::Running, None, generation)
+                            .await;
                         reported = Some(RunState::Running);
                     }
                 }

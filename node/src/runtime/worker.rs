@@ -169,10 +169,17 @@ impl Worker {
             };
             self.stopped_reported.remove(name);
             let cid = InstanceId::Connector(name.clone());
-            self.ensure(ctx, cid, entry.generation, entry.config.clone(), control, |w| {
-                w.connector_run(name.clone(), entry.generation, entry.config.clone())
-            });
-            let Some(tc) = task_configs.get(name).filter(|tc| tc.generation == entry.generation)
+            self.ensure(
+                ctx,
+                cid,
+                entry.generation,
+                entry.config.clone(),
+                control,
+                |w| w.connector_run(name.clone(), entry.generation, entry.config.clone()),
+            );
+            let Some(tc) = task_configs
+                .get(name)
+                .filter(|tc| tc.generation == entry.generation)
             else {
                 continue;
             };
@@ -187,9 +194,14 @@ impl Worker {
                     task_config: task_config.clone(),
                 };
                 let tid = InstanceId::Task(spec.id.clone());
-                self.ensure(ctx, tid, entry.generation, task_config.clone(), control, |w| {
-                    w.task_run(spec.clone())
-                });
+                self.ensure(
+                    ctx,
+                    tid,
+                    entry.generation,
+                    task_config.clone(),
+                    control,
+                    |w| w.task_run(spec.clone()),
+                );
             }
         }
     }
@@ -240,8 +252,13 @@ impl Worker {
                     warn!(connector = %name, "could not clear task configs: {e}");
                 }
             }
-            ctx.report(&InstanceId::Connector(name), RunState::Stopped, None, generation)
-                .await;
+            ctx.report(
+                &InstanceId::Connector(name),
+                RunState::Stopped,
+                None,
+                generation,
+            )
+            .await;
         });
     }
 }

@@ -47,8 +47,11 @@ pub fn decimal_scale(schema: &Schema) -> Result<i64, DataError> {
     let raw = schema.parameter(DECIMAL_SCALE_FIELD).ok_or_else(|| {
         DataError::new("Invalid Decimal schema: scale parameter not found.".to_string())
     })?;
-    raw.parse::<i64>()
-        .map_err(|_| DataError::new(format!("Invalid Decimal schema: scale {raw} is not an integer")))
+    raw.parse::<i64>().map_err(|_| {
+        DataError::new(format!(
+            "Invalid Decimal schema: scale {raw} is not an integer"
+        ))
+    })
 }
 
 /// Unscaled two's-complement big-endian bytes of `value` at `scale` (Decimal.fromLogical).

@@ -61,7 +61,10 @@ impl SchemaType {
     }
 
     pub fn is_primitive(self) -> bool {
-        !matches!(self, SchemaType::Array | SchemaType::Map | SchemaType::Struct)
+        !matches!(
+            self,
+            SchemaType::Array | SchemaType::Map | SchemaType::Struct
+        )
     }
 }
 
@@ -368,7 +371,9 @@ mod tests {
         assert!(s.validate_value(&Value::Int64(1)).is_err());
         let err = s.validate_value(&Value::Null).unwrap_err();
         assert!(err.to_string().contains("null used for required"), "{err}");
-        assert!(Schema::optional_int32().validate_value(&Value::Null).is_ok());
+        assert!(Schema::optional_int32()
+            .validate_value(&Value::Null)
+            .is_ok());
     }
 
     #[test]
@@ -377,10 +382,15 @@ mod tests {
         assert!(arr
             .validate_value(&Value::Array(vec![Value::String("a".into())]))
             .is_ok());
-        assert!(arr.validate_value(&Value::Array(vec![Value::Null])).is_err());
+        assert!(arr
+            .validate_value(&Value::Array(vec![Value::Null]))
+            .is_err());
         let map = SchemaBuilder::map(Schema::string(), Schema::int64()).build();
         assert!(map
-            .validate_value(&Value::Map(vec![(Value::String("k".into()), Value::Int64(1))]))
+            .validate_value(&Value::Map(vec![(
+                Value::String("k".into()),
+                Value::Int64(1)
+            )]))
             .is_ok());
         assert!(map
             .validate_value(&Value::Map(vec![(Value::Int64(1), Value::Int64(1))]))

@@ -32,9 +32,9 @@ impl Struct {
             .field(field)
             .ok_or_else(|| DataError::new(format!("{field} is not a valid field name")))?;
         let value = value.into();
-        f.schema.validate_value(&value).map_err(|e| {
-            DataError::new(format!("Invalid value for field \"{field}\": {e}"))
-        })?;
+        f.schema
+            .validate_value(&value)
+            .map_err(|e| DataError::new(format!("Invalid value for field \"{field}\": {e}")))?;
         let index = f.index;
         self.values[index] = value;
         Ok(self)
@@ -69,8 +69,7 @@ impl Struct {
     /// Checks every field against its schema (required fields must be set).
     pub fn validate(&self) -> Result<(), DataError> {
         for f in &self.schema.fields {
-            f.schema
-                .validate_at_field(&f.name, &self.values[f.index])?;
+            f.schema.validate_at_field(&f.name, &self.values[f.index])?;
         }
         Ok(())
     }
@@ -78,9 +77,8 @@ impl Struct {
 
 impl super::Schema {
     pub(crate) fn validate_at_field(&self, name: &str, value: &Value) -> Result<(), DataError> {
-        self.validate_value(value).map_err(|e| {
-            DataError::new(format!("Invalid value for field \"{name}\": {e}"))
-        })
+        self.validate_value(value)
+            .map_err(|e| DataError::new(format!("Invalid value for field \"{name}\": {e}")))
     }
 }
 
