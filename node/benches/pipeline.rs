@@ -13,10 +13,13 @@
 //! Pipeline rates exclude process start-up: they are measured by polling (every 50 ms)
 //! the topic's high watermark (source) or the output file's line count (sink), from the
 //! first observation of any data to the observation of all N records, and computed as
-//! (records that arrived in that window) / (window).
+//! (records that arrived in that window) / (window). Alongside, the rate up to 99% of
+//! the records and the CPU the client (bench or worker) and the broker used.
 //!
-//! `cargo bench -p raftconnect --bench pipeline`; RAFTCONNECT_BENCH_RECORDS=N (default
-//! 200000) sets the record count.
+//! `cargo bench -p raftconnect --bench pipeline`. Environment:
+//! * RAFTCONNECT_BENCH_RECORDS=N: the record count (default 200000);
+//! * RAFTCONNECT_BENCH_KEEP=1: keep the workers' directories (logs, files) and print
+//!   where they are.
 
 use std::collections::VecDeque;
 use std::fs;
@@ -25,8 +28,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
@@ -55,6 +56,16 @@ fn payload(i: usize) -> Vec<u8> {
     p
 }
 
+/// All payloads as file lines.
+fn lines(n: usize) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(n * (RECORD_BYTES + 1));
+    for i in 0..n {
+        buf.extend_from_slice(&payload(i));
+        buf.push(b'\n');
+    }
+    buf
+}
+
 /// A failed correctness check (the bench reports it and exits non-zero).
 struct Failure(String);
 
@@ -68,32 +79,72 @@ fn rate(records: usize, d: Duration) -> f64 {
     records as f64 / d.as_secs_f64().max(1e-9)
 }
 
+/// CPU seconds (user + system) a process has used so far, from /proc (Linux; clock
+/// ticks assumed to be 100 Hz). None when unavailable.
+fn cpu_secs(pid: Option<u32>) -> Option<f64> {
+    let stat = fs::read_to_string(format!("/proc/{}/stat", pid?)).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // After the command: state is field 3, utime 14, stime 15 (1-based).
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// CPU used by the client side (the bench itself, or the worker) and by the broker.
+#[derive(Default, Clone, Copy)]
+struct Cpu {
+    client: Option<f64>,
+    broker: Option<f64>,
+}
+
+impl Cpu {
+    fn sample(client: Option<u32>, broker: Option<u32>) -> Cpu {
+        Cpu {
+            client: cpu_secs(client),
+            broker: cpu_secs(broker),
+        }
+    }
+
+    fn since(self, before: Cpu) -> Cpu {
+        let d = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
+        Cpu {
+            client: d(self.client, before.client),
+            broker: d(self.broker, before.broker),
+        }
+    }
+
+    fn describe(&self, client: &str) -> String {
+        let f = |v: Option<f64>| v.map_or_else(|| "?".into(), |v| format!("{v:.2}s"));
+        format!(
+            "cpu: {client} {}, broker {}",
+            f(self.client),
+            f(self.broker)
+        )
+    }
+}
+
+/// A baseline's rate and the CPU used meanwhile.
+struct Measured {
+    rate: f64,
+    elapsed: Duration,
+    cpu: Cpu,
+}
+
+impl Measured {
+    fn describe(&self) -> String {
+        format!(
+            "{:.0} rec/s (window {:.3}s, {})",
+            self.rate,
+            self.elapsed.as_secs_f64(),
+            self.cpu.describe("bench")
+        )
+    }
+}
+
 fn client(bootstrap: &str) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", bootstrap);
     c
-}
-
-fn create_topic(bootstrap: &str, topic: &str) -> Checked<()> {
-    let admin: AdminClient<DefaultClientContext> = client(bootstrap)
-        .create()
-        .map_err(|e| Failure(format!("admin client: {e}")))?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let new = NewTopic::new(topic, 1, TopicReplication::Fixed(-1));
-    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    let results = rt
-        .block_on(admin.create_topics([&new], &opts))
-        .map_err(|e| Failure(format!("create topic {topic}: {e}")))?;
-    for r in results {
-        match r {
-            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((t, code)) => return fail(format!("create topic {t}: {code}")),
-        }
-    }
-    Ok(())
 }
 
 fn high_watermark(c: &BaseConsumer, topic: &str) -> Option<i64> {
@@ -102,11 +153,15 @@ fn high_watermark(c: &BaseConsumer, topic: &str) -> Option<i64> {
         .map(|(_, hi)| hi)
 }
 
+fn me() -> Option<u32> {
+    Some(std::process::id())
+}
+
 /// Baseline: N records through a FutureProducer with the pipeline's settings; the time
 /// from the first send to the last acknowledgement.
-fn raw_produce(bootstrap: &str, n: usize) -> Checked<f64> {
-    create_topic(bootstrap, RAW_TOPIC)?;
-    let producer: FutureProducer = client(bootstrap)
+fn raw_produce(broker: &Broker, n: usize) -> Checked<Measured> {
+    broker.create_topic(RAW_TOPIC, 1);
+    let producer: FutureProducer = client(&broker.bootstrap)
         .set("acks", "all")
         .set("enable.idempotence", "true")
         .set("linger.ms", "5")
@@ -114,8 +169,8 @@ fn raw_produce(bootstrap: &str, n: usize) -> Checked<f64> {
         .set("queue.buffering.max.messages", "1000000")
         .create()
         .map_err(|e| Failure(format!("producer: {e}")))?;
-    // Connection, metadata and producer id are set up before the clock starts, as the
-    // pipeline's are before its first record reaches the topic.
+    // Connection and metadata are set up before the clock starts, as the pipeline's
+    // are before its first record reaches the topic.
     producer
         .client()
         .fetch_metadata(Some(RAW_TOPIC), Duration::from_secs(10))
@@ -127,6 +182,7 @@ fn raw_produce(bootstrap: &str, n: usize) -> Checked<f64> {
         .unwrap();
     rt.block_on(async {
         let mut inflight = VecDeque::with_capacity(n);
+        let cpu0 = Cpu::sample(me(), broker.pid());
         let start = Instant::now();
         for p in &payloads {
             let mut fr: FutureRecord<'_, [u8], [u8]> =
@@ -150,7 +206,12 @@ fn raw_produce(bootstrap: &str, n: usize) -> Checked<f64> {
         while let Some(d) = inflight.pop_front() {
             check_delivery(d.await)?;
         }
-        Ok(rate(n, start.elapsed()))
+        let elapsed = start.elapsed();
+        Ok(Measured {
+            rate: rate(n, elapsed),
+            elapsed,
+            cpu: Cpu::sample(me(), broker.pid()).since(cpu0),
+        })
     })
 }
 
@@ -167,69 +228,105 @@ fn check_delivery(
     }
 }
 
-/// Baseline: N records of partition 0 from the beginning through a BaseConsumer; the
-/// time from the first record to the last. Checks every payload.
-fn raw_consume(bootstrap: &str, n: usize) -> Checked<f64> {
+/// Reads partition 0 of `topic` from the beginning, checking that record `i` is
+/// `payload(i)` without a key; calls `on_first` when the first record arrives.
+fn read_back(bootstrap: &str, topic: &str, n: usize, mut on_first: impl FnMut()) -> Checked<()> {
     let c: BaseConsumer = client(bootstrap)
-        .set("group.id", "bench-raw-consumer")
+        .set("group.id", "bench-reader")
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
         .create()
         .map_err(|e| Failure(format!("consumer: {e}")))?;
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(RAW_TOPIC, 0, Offset::Beginning)
+    tpl.add_partition_offset(topic, 0, Offset::Beginning)
         .unwrap();
     c.assign(&tpl)
         .map_err(|e| Failure(format!("assign: {e}")))?;
     let deadline = Instant::now() + PIPELINE_TIMEOUT;
-    let mut first = None;
     let mut got = 0usize;
     while got < n {
         if Instant::now() > deadline {
-            return fail(format!("raw consumer read {got} of {n} records"));
+            return fail(format!("{topic}: read {got} of {n} records"));
         }
         let Some(m) = c.poll(Duration::from_millis(100)) else {
             continue;
         };
-        let m = m.map_err(|e| Failure(format!("raw consume: {e}")))?;
-        first.get_or_insert_with(Instant::now);
-        if m.payload() != Some(payload(got).as_slice()) {
-            return fail(format!("raw consumer: record {got} differs"));
+        let m = m.map_err(|e| Failure(format!("reading {topic}: {e}")))?;
+        if got == 0 {
+            on_first();
+        }
+        if m.payload() != Some(payload(got).as_slice()) || m.key().is_some() {
+            return fail(format!(
+                "{topic}: record {got} is key {:?} payload {:?}, expected no key and {:?}",
+                m.key().map(String::from_utf8_lossy),
+                m.payload().map(String::from_utf8_lossy),
+                String::from_utf8_lossy(&payload(got))
+            ));
         }
         got += 1;
     }
-    let elapsed = first.map(|f| f.elapsed()).unwrap_or_default();
-    Ok(rate(n - 1, elapsed))
+    Ok(())
 }
 
-/// A standalone worker's directory: worker properties with StringConverters.
-fn worker_dir(bootstrap: &str, rest_port: u16) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("worker dir");
-    fs::write(
-        dir.path().join("worker.properties"),
-        format!(
-            "bootstrap.servers={bootstrap}\n\
-             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             offset.storage.file.filename={}/connect.offsets\n\
-             offset.flush.interval.ms=10000\n\
-             listeners=http://127.0.0.1:{rest_port}\n",
-            dir.path().display()
-        ),
-    )
-    .expect("worker.properties");
-    dir
+/// Baseline: N records of bench-raw from the beginning through a BaseConsumer; the time
+/// from the first record to the last. Checks every payload.
+fn raw_consume(broker: &Broker, n: usize) -> Checked<Measured> {
+    let mut start = None;
+    read_back(&broker.bootstrap, RAW_TOPIC, n, || {
+        start = Some((Instant::now(), Cpu::sample(me(), broker.pid())));
+    })?;
+    let (start, cpu0) = start.expect("a first record");
+    let elapsed = start.elapsed();
+    Ok(Measured {
+        rate: rate(n - 1, elapsed),
+        elapsed,
+        cpu: Cpu::sample(me(), broker.pid()).since(cpu0),
+    })
 }
 
-fn start_worker(dir: &Path, rest_port: u16, connector: &Path) -> Worker {
-    Worker::standalone(
-        Path::new(env!("CARGO_BIN_EXE_raftconnect")),
-        &dir.join("worker.properties"),
-        &[connector],
-        &dir.join("worker.log"),
-        rest_port,
-    )
+/// A standalone worker's directory (temporary unless RAFTCONNECT_BENCH_KEEP is set),
+/// with worker properties using StringConverters.
+struct WorkerDir {
+    path: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl WorkerDir {
+    fn new(bootstrap: &str, rest_port: u16) -> WorkerDir {
+        let temp = tempfile::tempdir().expect("worker dir");
+        let (path, temp) = if std::env::var_os("RAFTCONNECT_BENCH_KEEP").is_some() {
+            let path = temp.keep();
+            eprintln!("keeping {}", path.display());
+            (path, None)
+        } else {
+            (temp.path().to_path_buf(), Some(temp))
+        };
+        fs::write(
+            path.join("worker.properties"),
+            format!(
+                "bootstrap.servers={bootstrap}\n\
+                 key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+                 value.converter=org.apache.kafka.connect.storage.StringConverter\n\
+                 offset.storage.file.filename={}/connect.offsets\n\
+                 offset.flush.interval.ms=10000\n\
+                 listeners=http://127.0.0.1:{rest_port}\n",
+                path.display()
+            ),
+        )
+        .expect("worker.properties");
+        WorkerDir { path, _temp: temp }
+    }
+
+    fn start(&self, rest_port: u16, connector: &Path) -> Worker {
+        Worker::standalone(
+            Path::new(env!("CARGO_BIN_EXE_raftconnect")),
+            &self.path.join("worker.properties"),
+            &[connector],
+            &self.path.join("worker.log"),
+            rest_port,
+        )
+    }
 }
 
 fn log_tail(w: &Worker) -> String {
@@ -238,25 +335,54 @@ fn log_tail(w: &Worker) -> String {
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
-/// A window of the pipeline's progress: `records` arrived in `elapsed`, after start-up
-/// took `startup`.
+/// A pipeline's progress window: from the first observation of any record
+/// (`first_seen` of them) to the observation of all `n`.
 struct Window {
+    n: usize,
     startup: Duration,
     first_seen: usize,
     elapsed: Duration,
-    /// When 99% of the records had arrived (relative to the window's start).
+    /// When 99% of the records had arrived (from the window's start).
     p99: Duration,
+    cpu: Cpu,
 }
 
 impl Window {
-    fn rate(&self, n: usize) -> f64 {
-        rate(n - self.first_seen, self.elapsed)
+    fn rate(&self) -> f64 {
+        rate(self.n - self.first_seen, self.elapsed)
+    }
+
+    /// The rate up to 99% of the records (leaves out a slow tail).
+    fn rate99(&self) -> f64 {
+        rate(
+            (self.n * 99 / 100).saturating_sub(self.first_seen),
+            self.p99,
+        )
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{:.0} rec/s (start-up {:.2}s; {} records at first sight; window {:.3}s; \
+             99% at {:.3}s = {:.0} rec/s; {})",
+            self.rate(),
+            self.startup.as_secs_f64(),
+            self.first_seen,
+            self.elapsed.as_secs_f64(),
+            self.p99.as_secs_f64(),
+            self.rate99(),
+            self.cpu.describe("worker"),
+        )
     }
 }
 
 /// Polls `count` every 50 ms: the window from its first non-zero value to `n`.
-fn watch_progress(n: usize, mut count: impl FnMut() -> Checked<usize>) -> Checked<Window> {
+fn watch_progress(
+    n: usize,
+    mut count: impl FnMut() -> Checked<usize>,
+    cpu: impl Fn() -> Cpu,
+) -> Checked<Window> {
     let launched = Instant::now();
+    let mut cpu0 = cpu();
     let (start, first_seen) = loop {
         let c = count()?;
         if c > 0 {
@@ -265,6 +391,7 @@ fn watch_progress(n: usize, mut count: impl FnMut() -> Checked<usize>) -> Checke
         if launched.elapsed() > STARTUP_TIMEOUT {
             return fail("the pipeline delivered nothing within its start-up timeout");
         }
+        cpu0 = cpu();
         std::thread::sleep(POLL_EVERY);
     };
     let startup = start - launched;
@@ -277,10 +404,12 @@ fn watch_progress(n: usize, mut count: impl FnMut() -> Checked<usize>) -> Checke
         if c >= n {
             let elapsed = start.elapsed();
             return Ok(Window {
+                n,
                 startup,
                 first_seen: first_seen.min(n - 1),
                 elapsed,
                 p99: p99.unwrap_or(elapsed),
+                cpu: cpu().since(cpu0),
             });
         }
         if start.elapsed() > PIPELINE_TIMEOUT {
@@ -291,31 +420,31 @@ fn watch_progress(n: usize, mut count: impl FnMut() -> Checked<usize>) -> Checke
 }
 
 /// FileStreamSource: N lines into a file, then a worker that reads it into bench-src.
-fn pipeline_source(bootstrap: &str, n: usize) -> Checked<Window> {
+fn pipeline_source(broker: &Broker, n: usize) -> Checked<Window> {
+    let bootstrap = &broker.bootstrap;
     let port = free_port();
-    let dir = worker_dir(bootstrap, port);
-    let input = dir.path().join("input.txt");
-    let mut buf = Vec::with_capacity(n * (RECORD_BYTES + 1));
-    for i in 0..n {
-        buf.extend_from_slice(&payload(i));
-        buf.push(b'\n');
-    }
-    fs::write(&input, &buf).expect("input file");
-    let connector = dir.path().join("source.properties");
+    let dir = WorkerDir::new(bootstrap, port);
+    let input = dir.path.join("input.txt");
+    fs::write(&input, lines(n)).expect("input file");
+    let connector = dir.path.join("source.properties");
     fs::write(
         &connector,
         format!(
-            "name=bench-file-source\nconnector.class=FileStreamSource\ntasks.max=1\nfile={}\ntopic={SRC_TOPIC}\n",
+            "name=bench-file-source\nconnector.class=FileStreamSource\ntasks.max=1\n\
+             file={}\ntopic={SRC_TOPIC}\n",
             input.display()
         ),
     )
     .expect("source.properties");
 
     let watcher: BaseConsumer = client(bootstrap).create().expect("watermark client");
-    let mut worker = start_worker(dir.path(), port, &connector);
-    let window = watch_progress(n, || {
-        Ok(high_watermark(&watcher, SRC_TOPIC).unwrap_or(0).max(0) as usize)
-    })
+    let mut worker = dir.start(port, &connector);
+    let pid = worker.pid();
+    let window = watch_progress(
+        n,
+        || Ok(high_watermark(&watcher, SRC_TOPIC).unwrap_or(0).max(0) as usize),
+        || Cpu::sample(pid, broker.pid()),
+    )
     .map_err(|Failure(m)| {
         Failure(format!(
             "source pipeline: {m}; worker log:\n{}",
@@ -337,43 +466,8 @@ fn pipeline_source(bootstrap: &str, n: usize) -> Checked<Window> {
             log_tail(&worker)
         ));
     }
-    check_topic(bootstrap, SRC_TOPIC, n)?;
+    read_back(bootstrap, SRC_TOPIC, n, || {})?;
     Ok(window)
-}
-
-/// Every record of `topic` is the expected 100-byte payload, in order, without a key.
-fn check_topic(bootstrap: &str, topic: &str, n: usize) -> Checked<()> {
-    let c: BaseConsumer = client(bootstrap)
-        .set("group.id", "bench-check")
-        .set("enable.auto.commit", "false")
-        .create()
-        .map_err(|e| Failure(format!("consumer: {e}")))?;
-    let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning)
-        .unwrap();
-    c.assign(&tpl)
-        .map_err(|e| Failure(format!("assign: {e}")))?;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut got = 0;
-    while got < n {
-        if Instant::now() > deadline {
-            return fail(format!("{topic}: read {got} of {n} records back"));
-        }
-        let Some(m) = c.poll(Duration::from_millis(100)) else {
-            continue;
-        };
-        let m = m.map_err(|e| Failure(format!("reading {topic}: {e}")))?;
-        if m.payload() != Some(payload(got).as_slice()) || m.key().is_some() {
-            return fail(format!(
-                "{topic}: record {got} is key {:?} payload {:?}, expected no key and {:?}",
-                m.key().map(String::from_utf8_lossy),
-                m.payload().map(String::from_utf8_lossy),
-                String::from_utf8_lossy(&payload(got))
-            ));
-        }
-        got += 1;
-    }
-    Ok(())
 }
 
 /// Counts newlines in a growing file, reading only what was appended since last time.
@@ -401,7 +495,7 @@ impl LineCounter {
                 Err(_) => return Ok(0),
             }
         }
-        let f = self.file.as_mut().unwrap();
+        let f = self.file.as_mut().expect("opened above");
         loop {
             let k = f
                 .read(&mut self.buf)
@@ -415,27 +509,33 @@ impl LineCounter {
 }
 
 /// FileStreamSink: a worker that writes bench-raw to a file.
-fn pipeline_sink(bootstrap: &str, n: usize) -> Checked<Window> {
+fn pipeline_sink(broker: &Broker, n: usize) -> Checked<Window> {
+    let bootstrap = &broker.bootstrap;
     let port = free_port();
-    let dir = worker_dir(bootstrap, port);
-    let output = dir.path().join("output.txt");
-    let connector = dir.path().join("sink.properties");
+    let dir = WorkerDir::new(bootstrap, port);
+    let output = dir.path.join("output.txt");
+    let connector = dir.path.join("sink.properties");
     fs::write(
         &connector,
         format!(
-            "name=bench-file-sink\nconnector.class=FileStreamSink\ntasks.max=1\nfile={}\ntopics={RAW_TOPIC}\n",
+            "name=bench-file-sink\nconnector.class=FileStreamSink\ntasks.max=1\n\
+             file={}\ntopics={RAW_TOPIC}\n",
             output.display()
         ),
     )
     .expect("sink.properties");
     let mut counter = LineCounter::new(output.clone());
-    let mut worker = start_worker(dir.path(), port, &connector);
-    let window = watch_progress(n, || counter.count()).map_err(|Failure(m)| {
-        Failure(format!(
-            "sink pipeline: {m}; worker log:\n{}",
-            log_tail(&worker)
-        ))
-    })?;
+    let mut worker = dir.start(port, &connector);
+    let pid = worker.pid();
+    let window = watch_progress(n, || counter.count(), || Cpu::sample(pid, broker.pid())).map_err(
+        |Failure(m)| {
+            Failure(format!(
+                "sink pipeline: {m}; worker log:\n{}",
+                log_tail(&worker)
+            ))
+        },
+    )?;
+    // Anything past N would be a duplicate: give it a moment to show up.
     std::thread::sleep(Duration::from_secs(1));
     let code = worker.stop(Duration::from_secs(30));
     if code != Some(0) {
@@ -445,15 +545,12 @@ fn pipeline_sink(bootstrap: &str, n: usize) -> Checked<Window> {
         ));
     }
     let got = fs::read(&output).map_err(|e| Failure(format!("sink output: {e}")))?;
-    let mut want = Vec::with_capacity(n * (RECORD_BYTES + 1));
-    for i in 0..n {
-        want.extend_from_slice(&payload(i));
-        want.push(b'\n');
-    }
+    let want = lines(n);
     if got != want {
-        let lines = got.iter().filter(|&&b| b == b'\n').count();
+        let count = got.iter().filter(|&&b| b == b'\n').count();
         return fail(format!(
-            "sink pipeline: output differs from the produced payloads ({lines} lines, {} bytes; expected {n} lines, {} bytes)",
+            "sink pipeline: output differs from the produced payloads \
+             ({count} lines, {} bytes; expected {n} lines, {} bytes)",
             got.len(),
             want.len()
         ));
@@ -463,54 +560,41 @@ fn pipeline_sink(bootstrap: &str, n: usize) -> Checked<Window> {
 
 fn run(n: usize) -> Checked<()> {
     let broker = Broker::start();
-    let bootstrap = broker.bootstrap.clone();
-    println!("raftconnect pipeline bench: {n} records of {RECORD_BYTES} bytes, broker {bootstrap}");
-    println!("(pipeline rates exclude process start-up: measured from the first record seen to the last, polled every 50 ms)");
-
-    let raw_p = raw_produce(&bootstrap, n)?;
-    eprintln!("raw producer: {raw_p:.0} rec/s");
-    let src = pipeline_source(&bootstrap, n)?;
-    eprintln!(
-        "source pipeline: {:.0} rec/s (start-up {:.2}s, {} records at first sight, window {:.3}s, 99% at {:.3}s)",
-        src.rate(n),
-        src.startup.as_secs_f64(),
-        src.first_seen,
-        src.elapsed.as_secs_f64(),
-        src.p99.as_secs_f64()
-    );
-    let raw_c = raw_consume(&bootstrap, n)?;
-    eprintln!("raw consumer: {raw_c:.0} rec/s");
-    let sink = pipeline_sink(&bootstrap, n)?;
-    eprintln!(
-        "sink pipeline: {:.0} rec/s (start-up {:.2}s, {} records at first sight, window {:.3}s, 99% at {:.3}s)",
-        sink.rate(n),
-        sink.startup.as_secs_f64(),
-        sink.first_seen,
-        sink.elapsed.as_secs_f64(),
-        sink.p99.as_secs_f64()
+    println!(
+        "raftconnect pipeline bench: {n} records of {RECORD_BYTES} bytes, broker {}",
+        broker.bootstrap
     );
 
-    let (sp, kp) = (src.rate(n), sink.rate(n));
+    let raw_p = raw_produce(&broker, n)?;
+    eprintln!("raw producer:    {}", raw_p.describe());
+    let src = pipeline_source(&broker, n)?;
+    eprintln!("source pipeline: {}", src.describe());
+    let raw_c = raw_consume(&broker, n)?;
+    eprintln!("raw consumer:    {}", raw_c.describe());
+    let sink = pipeline_sink(&broker, n)?;
+    eprintln!("sink pipeline:   {}", sink.describe());
+
+    let (sp, kp) = (src.rate(), sink.rate());
     println!();
     println!(
-        "source  raw producer {raw_p:>9.0} rec/s | pipeline {sp:>9.0} rec/s | ratio {:.2}",
-        sp / raw_p
+        "source  raw producer {:>8.0} rec/s | pipeline {sp:>8.0} rec/s | ratio {:.2}  (to 99%: {:.2})",
+        raw_p.rate,
+        sp / raw_p.rate,
+        src.rate99() / raw_p.rate
     );
     println!(
-        "sink    raw consumer {raw_c:>9.0} rec/s | pipeline {kp:>9.0} rec/s | ratio {:.2}",
-        kp / raw_c
+        "sink    raw consumer {:>8.0} rec/s | pipeline {kp:>8.0} rec/s | ratio {:.2}  (to 99%: {:.2})",
+        raw_c.rate,
+        kp / raw_c.rate,
+        sink.rate99() / raw_c.rate
     );
     println!(
-        "        (windows: source {:.3}s, 99% at {:.3}s; sink {:.3}s, 99% at {:.3}s; start-up excluded: source {:.2}s, sink {:.2}s)",
-        src.elapsed.as_secs_f64(),
-        src.p99.as_secs_f64(),
-        sink.elapsed.as_secs_f64(),
-        sink.p99.as_secs_f64(),
+        "pipeline rates exclude process start-up (source {:.2}s, sink {:.2}s): they run from \
+         the first record seen to the last, polled every 50 ms",
         src.startup.as_secs_f64(),
         sink.startup.as_secs_f64()
     );
     let _ = std::io::stdout().flush();
-    drop(broker);
     Ok(())
 }
 
@@ -518,9 +602,9 @@ fn main() -> ExitCode {
     // `cargo bench` passes `--bench` (and any filter); there is nothing to select.
     let n: usize = match std::env::var("RAFTCONNECT_BENCH_RECORDS") {
         Ok(v) => match v.trim().parse() {
-            Ok(n) if n >= 2 => n,
+            Ok(n) if n >= 100 => n,
             _ => {
-                eprintln!("RAFTCONNECT_BENCH_RECORDS must be an integer >= 2, not {v:?}");
+                eprintln!("RAFTCONNECT_BENCH_RECORDS must be an integer >= 100, not {v:?}");
                 return ExitCode::FAILURE;
             }
         },

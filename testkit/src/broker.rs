@@ -118,6 +118,11 @@ impl Broker {
         }
     }
 
+    /// The broker process id (None when using an already running broker).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
     /// The broker's log, for failure messages.
     pub fn log(&self) -> String {
         self._dir

@@ -87,9 +87,11 @@ pub fn consumer_config(
         ("enable.auto.offset.store", "false"),
         ("auto.offset.reset", "earliest"),
         ("enable.partition.eof", "false"),
-        // An assign()-only consumer still wants a group id in librdkafka's config parser;
-        // it never joins the group because we never subscribe() nor commit to Kafka.
-        ("group.id", "raftconnect-unused"),
+        // librdkafka's assign() lives on its group handle, which exists only with a
+        // group.id (without one, assign fails with "Unknown group"). We never
+        // subscribe() and never commit to Kafka, so no group is joined: the broker sees
+        // at most coordinator lookups.
+        ("group.id", "raftconnect-assign-only"),
     ] {
         base.insert(k.into(), v.into());
     }

@@ -168,19 +168,26 @@ impl SinkLoop {
                 .cloned()
                 .unwrap_or_default()
         });
+        // assign() (not incremental_assign, which needs a consumer group) with the whole
+        // set: partitions already read continue from their next offset, new ones from
+        // the stored offset, or where auto.offset.reset says when there is none.
         let mut tpl = TopicPartitionList::new();
-        for tp in &new {
-            let offset = match stored.get(&(tp.topic.clone(), tp.partition)) {
-                Some(o) => {
-                    self.committed.insert(tp.clone(), *o);
-                    Offset::Offset(*o)
-                }
-                None => Offset::Invalid, // auto.offset.reset decides
+        for tp in self.assignment.iter().chain(new.iter()) {
+            let offset = match self
+                .positions
+                .get(tp)
+                .or_else(|| stored.get(&(tp.topic.clone(), tp.partition)))
+            {
+                Some(o) => Offset::Offset(*o),
+                None => Offset::Invalid,
             };
+            if let Some(o) = stored.get(&(tp.topic.clone(), tp.partition)) {
+                self.committed.entry(tp.clone()).or_insert(*o);
+            }
             tpl.add_partition_offset(&tp.topic, tp.partition, offset)
                 .map_err(|e| InstanceError::connect(Stage::KafkaConsume, e.to_string()))?;
         }
-        self.consumer.incremental_assign(&tpl).map_err(|e| {
+        self.consumer.assign(&tpl).map_err(|e| {
             InstanceError::connect(Stage::KafkaConsume, format!("assign failed: {e}"))
         })?;
         info!(task = %self.spec.id, partitions = ?new, "assigned partitions");
