@@ -16,7 +16,7 @@ use crate::kafka::dev_broker::DevBroker;
 use crate::kafka::topics::TopicAdmin;
 use crate::plugins::Plugins;
 use crate::runtime::context::WorkerContext;
-use crate::runtime::worker::{Shutdown, Worker};
+use crate::runtime::worker::{Placement, Shutdown, Worker};
 use crate::worker_config::WorkerConfig;
 
 #[derive(Parser, Debug)]
@@ -166,7 +166,7 @@ fn standalone(
                 .map_err(|e| StartError::Config(format!("{}: {e}", file.display())))?;
             info!(connector = %name, file = %file.display(), "connector config loaded");
         }
-        let worker = actix::Actor::start(Worker::new(ctx));
+        let worker = actix::Actor::start(Worker::new(ctx, Placement::Everything));
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let rest = tokio::spawn(crate::rest::serve(herder, config.listener, async move {
             let _ = stop_rx.await;

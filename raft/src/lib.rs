@@ -7,12 +7,13 @@
 //! the same commands with Raft. Nothing here knows about Kafka or connector internals:
 //! configs and offsets are opaque strings.
 
+pub mod cluster;
 pub mod local;
 pub mod state;
 pub mod store;
 
 pub use state::{
-    ClusterState, Command, CommandOutcome, ConnectorEntry, InstanceId, RunState, Status,
-    TargetState, TaskConfigs, TaskId,
+    Assignment, ClusterState, Command, CommandOutcome, ConnectorEntry, Fence, InstanceId, NodeId,
+    NodeInfo, RunState, Status, TargetState, TaskConfigs, TaskId,
 };
 pub use store::{Store, StoreError};

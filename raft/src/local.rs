@@ -66,7 +66,7 @@ impl LocalStore {
             }
             let (command, _): (Command, usize) = bincode::serde::decode_from_slice(&value, codec())
                 .map_err(|e| corrupt(format!("log entry {at}: {e}")))?;
-            state.apply(command);
+            state.apply(at, command);
             index = at;
             replayed += 1;
         }
@@ -119,7 +119,7 @@ impl Store for LocalStore {
             .map_err(|e| self.sled_err(e))?;
         self.db.flush_async().await.map_err(|e| self.sled_err(e))?;
         *last = index;
-        let outcome = self.shared.apply(command);
+        let outcome = self.shared.apply(index, command);
         if index % SNAPSHOT_EVERY == 0 {
             self.snapshot(index).await?;
         }
@@ -158,6 +158,7 @@ mod tests {
                     .submit(Command::CommitSourceOffsets {
                         connector: "c0".into(),
                         offsets: vec![("p".into(), Some(i.to_string()))],
+                        fence: None,
                     })
                     .await
                     .unwrap();

@@ -128,6 +128,37 @@ pub struct Status {
     pub generation: u64,
 }
 
+pub type NodeId = u64;
+
+/// How to reach a node: its Raft (cluster) address and its REST API.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NodeInfo {
+    pub raft_addr: String,
+    pub rest_url: String,
+}
+
+impl fmt::Display for NodeInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "raft={} rest={}", self.raft_addr, self.rest_url)
+    }
+}
+
+/// Where an instance runs, and the epoch of that decision: the log index of the
+/// command that made it. Writes by the instance carry the epoch; a write with any other
+/// epoch comes from an instance that no longer owns the work and is rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub node: NodeId,
+    pub epoch: u64,
+}
+
+/// The proof of ownership an instance attaches to its writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fence {
+    pub instance: InstanceId,
+    pub epoch: u64,
+}
+
 /// Everything the cluster agrees on.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ClusterState {
@@ -138,9 +169,39 @@ pub struct ClusterState {
     /// connector -> (topic, partition) -> next offset to consume.
     pub sink_offsets: BTreeMap<String, BTreeMap<(String, i32), i64>>,
     pub statuses: BTreeMap<InstanceId, Status>,
-    /// Client request ids already applied, per client, so a retried write is applied
-    /// once (only the latest id of each client is kept: clients number requests upward).
-    pub applied_requests: BTreeMap<String, u64>,
+    /// Recently applied request ids per client, so a retried write is applied once.
+    pub applied_requests: BTreeMap<String, RecentRequests>,
+    /// Nodes that registered their addresses (membership itself is Raft's).
+    pub nodes: BTreeMap<NodeId, NodeInfo>,
+    /// Which node runs each connector and task instance (distributed mode).
+    pub assignment: BTreeMap<InstanceId, Assignment>,
+}
+
+/// The request ids of one client that were applied, bounded: ids at or below `floor`
+/// were all either applied or given up on by the client.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RecentRequests {
+    pub floor: u64,
+    pub ids: std::collections::BTreeSet<u64>,
+}
+
+/// How many request ids per client are remembered. A client that retries a request
+/// after this many newer ones were applied would be treated as a duplicate.
+const RECENT_REQUESTS: usize = 10_000;
+
+impl RecentRequests {
+    /// Records `id`; false if it was already applied.
+    fn insert(&mut self, id: u64) -> bool {
+        if id <= self.floor || !self.ids.insert(id) {
+            return false;
+        }
+        while self.ids.len() > RECENT_REQUESTS {
+            if let Some(min) = self.ids.pop_first() {
+                self.floor = min;
+            }
+        }
+        true
+    }
 }
 
 /// A change to the cluster state.
@@ -166,19 +227,32 @@ pub enum Command {
         name: String,
         generation: u64,
         tasks: Vec<Config>,
+        fence: Option<Fence>,
     },
     /// A `None` offset deletes the partition's offset.
     CommitSourceOffsets {
         connector: String,
         offsets: Vec<(String, Option<String>)>,
+        fence: Option<Fence>,
     },
     CommitSinkOffsets {
         connector: String,
         offsets: Vec<((String, i32), Option<i64>)>,
+        fence: Option<Fence>,
     },
     PutStatus {
         id: InstanceId,
         status: Status,
+        fence: Option<Fence>,
+    },
+    RegisterNode {
+        id: NodeId,
+        info: NodeInfo,
+    },
+    /// Places instances on nodes (None: unassign). The entry's log index becomes the
+    /// epoch of every assignment it changes.
+    Assign {
+        changes: Vec<(InstanceId, Option<NodeId>)>,
     },
     /// Applies `command` only if this client's request id is new.
     Idempotent {
@@ -202,10 +276,20 @@ pub enum CommandOutcome {
     AlreadyExists(String),
     /// Stale task configs or status from an older generation.
     Stale,
+    /// The writer no longer owns the instance (its assignment epoch is not current).
+    Fenced,
 }
 
 impl ClusterState {
-    pub fn apply(&mut self, command: Command) -> CommandOutcome {
+    fn fenced(&self, fence: &Option<Fence>) -> bool {
+        match fence {
+            None => false,
+            Some(f) => self.assignment.get(&f.instance).map(|a| a.epoch) != Some(f.epoch),
+        }
+    }
+
+    /// Applies the command found at log `index` (1-based, increasing).
+    pub fn apply(&mut self, index: u64, command: Command) -> CommandOutcome {
         match command {
             Command::PutConnector {
                 name,
@@ -246,6 +330,7 @@ impl ClusterState {
                 // resumes where it left off (KIP-875 lets users reset them).
                 self.task_configs.remove(&name);
                 self.statuses.retain(|id, _| id.connector() != name);
+                self.assignment.retain(|id, _| id.connector() != name);
                 CommandOutcome::Deleted
             }
             Command::SetTargetState { name, target } => match self.connectors.get_mut(&name) {
@@ -260,7 +345,11 @@ impl ClusterState {
                 name,
                 generation,
                 tasks,
+                fence,
             } => {
+                if self.fenced(&fence) {
+                    return CommandOutcome::Fenced;
+                }
                 let Some(entry) = self.connectors.get(&name) else {
                     return CommandOutcome::NotFound(name);
                 };
@@ -280,7 +369,14 @@ impl ClusterState {
                 self.task_configs.insert(name, new);
                 CommandOutcome::Updated
             }
-            Command::CommitSourceOffsets { connector, offsets } => {
+            Command::CommitSourceOffsets {
+                connector,
+                offsets,
+                fence,
+            } => {
+                if self.fenced(&fence) {
+                    return CommandOutcome::Fenced;
+                }
                 let map = self.source_offsets.entry(connector.clone()).or_default();
                 for (partition, offset) in offsets {
                     match offset {
@@ -293,7 +389,14 @@ impl ClusterState {
                 }
                 CommandOutcome::Updated
             }
-            Command::CommitSinkOffsets { connector, offsets } => {
+            Command::CommitSinkOffsets {
+                connector,
+                offsets,
+                fence,
+            } => {
+                if self.fenced(&fence) {
+                    return CommandOutcome::Fenced;
+                }
                 let map = self.sink_offsets.entry(connector.clone()).or_default();
                 for (tp, offset) in offsets {
                     match offset {
@@ -306,7 +409,10 @@ impl ClusterState {
                 }
                 CommandOutcome::Updated
             }
-            Command::PutStatus { id, status } => {
+            Command::PutStatus { id, status, fence } => {
+                if self.fenced(&fence) {
+                    return CommandOutcome::Fenced;
+                }
                 let Some(entry) = self.connectors.get(id.connector()) else {
                     return CommandOutcome::NotFound(id.connector().to_string());
                 };
@@ -318,20 +424,47 @@ impl ClusterState {
                 self.statuses.insert(id, status);
                 CommandOutcome::Updated
             }
+            Command::RegisterNode { id, info } => {
+                if self.nodes.get(&id) == Some(&info) {
+                    return CommandOutcome::Unchanged;
+                }
+                self.nodes.insert(id, info);
+                CommandOutcome::Updated
+            }
+            Command::Assign { changes } => {
+                let mut changed = false;
+                for (id, node) in changes {
+                    match node {
+                        Some(node) => {
+                            if self.assignment.get(&id).map(|a| a.node) != Some(node) {
+                                self.assignment
+                                    .insert(id, Assignment { node, epoch: index });
+                                changed = true;
+                            }
+                        }
+                        None => changed |= self.assignment.remove(&id).is_some(),
+                    }
+                }
+                if changed {
+                    CommandOutcome::Updated
+                } else {
+                    CommandOutcome::Unchanged
+                }
+            }
             Command::Idempotent {
                 client,
                 request,
                 command,
             } => {
-                if self
+                if !self
                     .applied_requests
-                    .get(&client)
-                    .is_some_and(|last| request <= *last)
+                    .entry(client)
+                    .or_default()
+                    .insert(request)
                 {
                     return CommandOutcome::Duplicate;
                 }
-                self.applied_requests.insert(client, request);
-                self.apply(*command)
+                self.apply(index, *command)
             }
         }
     }
@@ -358,20 +491,20 @@ mod tests {
     #[test]
     fn create_update_delete() {
         let mut s = ClusterState::default();
-        assert_eq!(s.apply(put("a", "1", true)), CommandOutcome::Created);
+        assert_eq!(s.apply(0, put("a", "1", true)), CommandOutcome::Created);
         assert_eq!(
-            s.apply(put("a", "1", true)),
+            s.apply(0, put("a", "1", true)),
             CommandOutcome::AlreadyExists("a".into())
         );
-        assert_eq!(s.apply(put("a", "1", false)), CommandOutcome::Unchanged);
-        assert_eq!(s.apply(put("a", "2", false)), CommandOutcome::Updated);
+        assert_eq!(s.apply(0, put("a", "1", false)), CommandOutcome::Unchanged);
+        assert_eq!(s.apply(0, put("a", "2", false)), CommandOutcome::Updated);
         assert_eq!(s.connectors["a"].generation, 2);
         assert_eq!(
-            s.apply(Command::DeleteConnector { name: "a".into() }),
+            s.apply(0, Command::DeleteConnector { name: "a".into() }),
             CommandOutcome::Deleted
         );
         assert_eq!(
-            s.apply(Command::DeleteConnector { name: "a".into() }),
+            s.apply(0, Command::DeleteConnector { name: "a".into() }),
             CommandOutcome::NotFound("a".into())
         );
     }
@@ -379,14 +512,15 @@ mod tests {
     #[test]
     fn stale_task_configs_and_statuses_are_rejected() {
         let mut s = ClusterState::default();
-        s.apply(put("a", "1", true));
-        s.apply(put("a", "2", false));
+        s.apply(0, put("a", "1", true));
+        s.apply(0, put("a", "2", false));
         let stale = Command::PutTaskConfigs {
             name: "a".into(),
             generation: 1,
             tasks: vec![],
+            fence: None,
         };
-        assert_eq!(s.apply(stale), CommandOutcome::Stale);
+        assert_eq!(s.apply(0, stale), CommandOutcome::Stale);
         let status = |generation| Command::PutStatus {
             id: InstanceId::Connector("a".into()),
             status: Status {
@@ -395,23 +529,32 @@ mod tests {
                 trace: None,
                 generation,
             },
+            fence: None,
         };
-        assert_eq!(s.apply(status(1)), CommandOutcome::Stale);
-        assert_eq!(s.apply(status(2)), CommandOutcome::Updated);
+        assert_eq!(s.apply(0, status(1)), CommandOutcome::Stale);
+        assert_eq!(s.apply(0, status(2)), CommandOutcome::Updated);
     }
 
     #[test]
     fn offsets_set_and_delete() {
         let mut s = ClusterState::default();
-        s.apply(Command::CommitSourceOffsets {
-            connector: "a".into(),
-            offsets: vec![("{\"f\":1}".into(), Some("{\"position\":5}".into()))],
-        });
+        s.apply(
+            0,
+            Command::CommitSourceOffsets {
+                connector: "a".into(),
+                offsets: vec![("{\"f\":1}".into(), Some("{\"position\":5}".into()))],
+                fence: None,
+            },
+        );
         assert_eq!(s.source_offsets["a"]["{\"f\":1}"], "{\"position\":5}");
-        s.apply(Command::CommitSourceOffsets {
-            connector: "a".into(),
-            offsets: vec![("{\"f\":1}".into(), None)],
-        });
+        s.apply(
+            0,
+            Command::CommitSourceOffsets {
+                connector: "a".into(),
+                offsets: vec![("{\"f\":1}".into(), None)],
+                fence: None,
+            },
+        );
         assert!(!s.source_offsets.contains_key("a"));
     }
 
@@ -423,8 +566,66 @@ mod tests {
             request: req,
             command: Box::new(put("a", &req.to_string(), false)),
         };
-        assert_eq!(s.apply(cmd(1)), CommandOutcome::Created);
-        assert_eq!(s.apply(cmd(1)), CommandOutcome::Duplicate);
-        assert_eq!(s.apply(cmd(2)), CommandOutcome::Updated);
+        assert_eq!(s.apply(0, cmd(1)), CommandOutcome::Created);
+        assert_eq!(s.apply(0, cmd(1)), CommandOutcome::Duplicate);
+        assert_eq!(s.apply(0, cmd(2)), CommandOutcome::Updated);
+    }
+
+    #[test]
+    fn writes_with_a_stale_epoch_are_fenced() {
+        let mut s = ClusterState::default();
+        s.apply(1, put("a", "1", true));
+        let task = InstanceId::Task(TaskId {
+            connector: "a".into(),
+            task: 0,
+        });
+        s.apply(
+            7,
+            Command::Assign {
+                changes: vec![(task.clone(), Some(1))],
+            },
+        );
+        assert_eq!(s.assignment[&task], Assignment { node: 1, epoch: 7 });
+        let commit = |epoch: u64| Command::CommitSourceOffsets {
+            connector: "a".into(),
+            offsets: vec![("p".into(), Some(epoch.to_string()))],
+            fence: Some(Fence {
+                instance: task.clone(),
+                epoch,
+            }),
+        };
+        assert_eq!(s.apply(8, commit(7)), CommandOutcome::Updated);
+        // Moved to node 2: the old owner's epoch no longer counts.
+        s.apply(
+            9,
+            Command::Assign {
+                changes: vec![(task.clone(), Some(2))],
+            },
+        );
+        assert_eq!(s.apply(10, commit(7)), CommandOutcome::Fenced);
+        assert_eq!(s.source_offsets["a"]["p"], "7");
+        assert_eq!(s.apply(11, commit(9)), CommandOutcome::Updated);
+        // Re-assigning to the same node keeps the epoch.
+        s.apply(
+            12,
+            Command::Assign {
+                changes: vec![(task.clone(), Some(2))],
+            },
+        );
+        assert_eq!(s.assignment[&task].epoch, 9);
+    }
+
+    #[test]
+    fn request_ids_out_of_order_are_each_applied_once() {
+        let mut r = RecentRequests::default();
+        assert!(r.insert(5));
+        assert!(r.insert(3));
+        assert!(!r.insert(5));
+        assert!(!r.insert(3));
+        for i in 10..(10 + RECENT_REQUESTS as u64 + 5) {
+            assert!(r.insert(i));
+        }
+        assert!(r.ids.len() <= RECENT_REQUESTS);
+        assert!(!r.insert(4), "below the floor counts as applied");
     }
 }

@@ -40,6 +40,12 @@ impl SharedState {
         }
     }
 
+    /// Replaces the whole state (a Raft snapshot was installed), and wakes watchers.
+    pub fn replace(&self, state: ClusterState) {
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
+        self.version.send_modify(|v| *v += 1);
+    }
+
     /// Reads the applied state. Keep `f` short: writers wait for it.
     pub fn read<R>(&self, f: impl FnOnce(&ClusterState) -> R) -> R {
         // A poisoned lock means a reader panicked mid-read; the state itself is intact
@@ -48,11 +54,11 @@ impl SharedState {
         f(&guard)
     }
 
-    /// Applies a command that is already durable, and wakes watchers.
-    pub fn apply(&self, command: Command) -> CommandOutcome {
+    /// Applies a command that is already durable at log `index`, and wakes watchers.
+    pub fn apply(&self, index: u64, command: Command) -> CommandOutcome {
         let outcome = {
             let mut guard = self.state.write().unwrap_or_else(|e| e.into_inner());
-            guard.apply(command)
+            guard.apply(index, command)
         };
         self.version.send_modify(|v| *v += 1);
         outcome

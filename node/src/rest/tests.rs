@@ -205,6 +205,7 @@ async fn tasks_and_task_status_with_a_failed_connector() {
             name: "src".into(),
             generation: 1,
             tasks: vec![task_config],
+            fence: None,
         })
         .await
         .unwrap();
@@ -217,6 +218,7 @@ async fn tasks_and_task_status_with_a_failed_connector() {
                 trace: Some("boom".into()),
                 generation: 1,
             },
+            fence: None,
         })
         .await
         .unwrap();
@@ -232,6 +234,7 @@ async fn tasks_and_task_status_with_a_failed_connector() {
                 trace: None,
                 generation: 1,
             },
+            fence: None,
         })
         .await
         .unwrap();

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use connect_api::{ConnectorContext, Props};
-use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState};
+use raftconnect_raft::{Command, CommandOutcome, Fence, InstanceId, RunState};
 use tokio::sync::watch;
 use tracing::info;
 
@@ -19,6 +19,7 @@ pub async fn run(
     name: String,
     generation: u64,
     config: Props,
+    fence: Option<Fence>,
     mut control: watch::Receiver<Control>,
 ) -> Result<(), InstanceError> {
     let id = InstanceId::Connector(name.clone());
@@ -61,11 +62,12 @@ pub async fn run(
                     name: name.clone(),
                     generation,
                     tasks,
+                    fence: fence.clone(),
                 })
                 .await
                 .map_err(|e| InstanceError::connect(Stage::ConnectorTaskConfigs, e.to_string()))?;
-            if outcome == CommandOutcome::Stale {
-                // A newer config exists; the worker replaces this instance.
+            if matches!(outcome, CommandOutcome::Stale | CommandOutcome::Fenced) {
+                // A newer config exists, or the instance moved: the worker replaces it.
                 return Ok(());
             }
             loop {
@@ -76,7 +78,8 @@ pub async fn run(
                     Control::Running => RunState::Running,
                 };
                 if reported != Some(state) {
-                    ctx.report(&id, state, None, generation).await;
+                    ctx.report(&id, state, None, generation, fence.clone())
+                        .await;
                     reported = Some(state);
                 }
                 tokio::select! {

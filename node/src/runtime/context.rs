@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use raftconnect_raft::{Command, InstanceId, RunState, Status, Store};
+use raftconnect_raft::{Command, Fence, InstanceId, RunState, Status, Store};
 use tracing::{info, warn};
 
 use crate::kafka::topics::TopicAdmin;
@@ -25,6 +25,7 @@ impl WorkerContext {
         state: RunState,
         trace: Option<String>,
         generation: u64,
+        fence: Option<Fence>,
     ) {
         match &trace {
             Some(t) => warn!(%id, state = state.as_str(), trace = %t, "status"),
@@ -39,6 +40,7 @@ impl WorkerContext {
         let cmd = Command::PutStatus {
             id: id.clone(),
             status,
+            fence,
         };
         if let Err(e) = self.store.submit(cmd).await {
             warn!(%id, "could not record status: {e}");

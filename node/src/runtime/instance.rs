@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix::prelude::*;
 use futures::future::{BoxFuture, Shared};
 use futures::FutureExt;
-use raftconnect_raft::{InstanceId, RunState};
+use raftconnect_raft::{Fence, InstanceId, RunState};
 use tokio::sync::watch;
 use tracing::info;
 
@@ -41,6 +41,7 @@ pub type RunFn = Box<
 pub struct InstanceActor {
     pub id: InstanceId,
     pub generation: u64,
+    fence: Option<Fence>,
     ctx: Arc<WorkerContext>,
     control: watch::Sender<Control>,
     run: Option<RunFn>,
@@ -56,6 +57,7 @@ impl InstanceActor {
     pub fn new(
         id: InstanceId,
         generation: u64,
+        fence: Option<Fence>,
         ctx: Arc<WorkerContext>,
         initial: Control,
         run: RunFn,
@@ -67,6 +69,7 @@ impl InstanceActor {
         InstanceActor {
             id,
             generation,
+            fence,
             ctx,
             control: watch::Sender::new(initial),
             run: Some(run),
@@ -97,6 +100,7 @@ impl Actor for InstanceActor {
         let after = self.after.take();
         let id = self.id.clone();
         let generation = self.generation;
+        let fence = self.fence.clone();
         let wctx = self.ctx.clone();
         let done = self.finished_tx.take();
         let me = ctx.address();
@@ -115,8 +119,14 @@ impl Actor for InstanceActor {
                 )),
             };
             if let Outcome::Failed(trace) = &outcome {
-                wctx.report(&id, RunState::Failed, Some(trace.clone()), generation)
-                    .await;
+                wctx.report(
+                    &id,
+                    RunState::Failed,
+                    Some(trace.clone()),
+                    generation,
+                    fence,
+                )
+                .await;
             } else {
                 info!(%id, "stopped");
             }

@@ -14,7 +14,7 @@ pub mod source_task;
 pub mod worker;
 
 use connect_api::Props;
-use raftconnect_raft::TaskId;
+use raftconnect_raft::{Fence, TaskId};
 
 /// Everything a task instance needs to know about itself.
 #[derive(Debug, Clone)]
@@ -24,4 +24,7 @@ pub struct TaskSpec {
     pub generation: u64,
     pub connector_config: Props,
     pub task_config: Props,
+    /// In distributed mode, the assignment this instance runs under: attached to every
+    /// write so a superseded instance cannot change offsets or statuses.
+    pub fence: Option<Fence>,
 }

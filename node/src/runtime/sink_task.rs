@@ -220,6 +220,7 @@ impl SinkLoop {
             .submit(Command::CommitSinkOffsets {
                 connector: self.spec.id.connector.clone(),
                 offsets: offsets.clone(),
+                fence: self.spec.fence.clone(),
             })
             .await
             .map_err(|e| InstanceError::connect(Stage::OffsetCommit, e.to_string()))?;
@@ -296,7 +297,14 @@ pub async fn run(
                     if reported != Some(RunState::Paused) {
                         lp.set_paused(true)?;
                         lp.commit(&mut task).await?;
-                        ctx.report(&id, RunState::Paused, None, generation).await;
+                        ctx.report(
+                            &id,
+                            RunState::Paused,
+                            None,
+                            generation,
+                            lp.spec.fence.clone(),
+                        )
+                        .await;
                         reported = Some(RunState::Paused);
                     }
                     if control.changed().await.is_err() {
@@ -309,7 +317,14 @@ pub async fn run(
                         if reported == Some(RunState::Paused) {
                             lp.set_paused(false)?;
                         }
-                        ctx.report(&id, RunState::Running, None, generation).await;
+                        ctx.report(
+                            &id,
+                            RunState::Running,
+                            None,
+                            generation,
+                            lp.spec.fence.clone(),
+                        )
+                        .await;
                         reported = Some(RunState::Running);
                     }
                 }

@@ -175,6 +175,7 @@ impl SourceLoop {
             .submit(Command::CommitSourceOffsets {
                 connector: self.spec.id.connector.clone(),
                 offsets,
+                fence: self.spec.fence.clone(),
             })
             .await
             .map_err(|e| InstanceError::connect(Stage::OffsetCommit, e.to_string()))?;
@@ -258,7 +259,14 @@ pub async fn run(
                 Control::Paused => {
                     if reported != Some(RunState::Paused) {
                         lp.finish(&mut task).await?;
-                        ctx.report(&lp.id, RunState::Paused, None, generation).await;
+                        ctx.report(
+                            &lp.id,
+                            RunState::Paused,
+                            None,
+                            generation,
+                            lp.spec.fence.clone(),
+                        )
+                        .await;
                         reported = Some(RunState::Paused);
                     }
                     if control.changed().await.is_err() {
@@ -268,8 +276,14 @@ pub async fn run(
                 }
                 Control::Running => {
                     if reported != Some(RunState::Running) {
-                        ctx.report(&lp.id, RunState::Running, None, generation)
-                            .await;
+                        ctx.report(
+                            &lp.id,
+                            RunState::Running,
+                            None,
+                            generation,
+                            lp.spec.fence.clone(),
+                        )
+                        .await;
                         reported = Some(RunState::Running);
                     }
                 }

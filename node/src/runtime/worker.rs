@@ -5,13 +5,16 @@
 //! with the running ones and starts, reconfigures, pauses or stops instances. A failed
 //! instance stays FAILED until its config changes or a user restarts it, as in Kafka.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use actix::prelude::*;
 use connect_api::{ConnectorInstance, Props};
 use futures::FutureExt;
-use raftconnect_raft::{Command, InstanceId, RunState, TargetState, TaskId};
+use raftconnect_raft::{
+    ClusterState, Command, Fence, InstanceId, NodeId, RunState, TargetState, TaskId,
+};
+use tokio::sync::watch;
 use tracing::{info, warn};
 
 use super::context::{Control, WorkerContext};
@@ -24,23 +27,54 @@ struct Running {
     generation: u64,
     /// For tasks: the task config it runs with.
     config: Props,
+    fence: Option<Fence>,
     control: Control,
     finished: Finished,
     failed: bool,
 }
 
+/// Which instances this worker runs.
+#[derive(Debug, Clone)]
+pub enum Placement {
+    /// Standalone: every instance runs here, unfenced.
+    Everything,
+    /// Distributed: the instances the cluster assigned to this node, fenced by their
+    /// assignment epoch; none while `lease` is false (this node lost touch with the
+    /// leader and must not run anything).
+    Assigned {
+        node: NodeId,
+        lease: watch::Receiver<bool>,
+    },
+}
+
+/// An instance that should run here.
+struct Desired {
+    generation: u64,
+    config: Props,
+    fence: Option<Fence>,
+    control: Control,
+    run: DesiredRun,
+}
+
+enum DesiredRun {
+    Connector { name: String, config: Props },
+    Task(TaskSpec),
+}
+
 pub struct Worker {
     ctx: Arc<WorkerContext>,
+    placement: Placement,
     instances: HashMap<InstanceId, Running>,
-    /// Connectors whose STOPPED status has been recorded.
+    /// Connectors whose STOPPED status has been recorded (generation).
     stopped_reported: HashMap<String, u64>,
     shutting_down: bool,
 }
 
 impl Worker {
-    pub fn new(ctx: Arc<WorkerContext>) -> Self {
+    pub fn new(ctx: Arc<WorkerContext>, placement: Placement) -> Self {
         Worker {
             ctx,
+            placement,
             instances: HashMap::new(),
             stopped_reported: HashMap::new(),
             shutting_down: false,
@@ -55,21 +89,20 @@ impl Worker {
         Some(running.finished)
     }
 
-    fn start_instance(
-        &mut self,
-        ctx: &mut Context<Self>,
-        id: InstanceId,
-        generation: u64,
-        config: Props,
-        control: Control,
-        run: RunFn,
-    ) {
+    fn start_instance(&mut self, ctx: &mut Context<Self>, id: InstanceId, want: Desired) {
         let after = self.stop_instance(&id);
+        let run = match want.run {
+            DesiredRun::Connector { name, config } => {
+                self.connector_run(name, want.generation, config, want.fence.clone())
+            }
+            DesiredRun::Task(spec) => self.task_run(spec),
+        };
         let actor = InstanceActor::new(
             id.clone(),
-            generation,
+            want.generation,
+            want.fence.clone(),
             self.ctx.clone(),
-            control,
+            want.control,
             run,
             after,
             ctx.address().recipient(),
@@ -80,18 +113,27 @@ impl Worker {
             id,
             Running {
                 addr: Some(addr),
-                generation,
-                config,
-                control,
+                generation: want.generation,
+                config: want.config,
+                fence: want.fence,
+                control: want.control,
                 finished,
                 failed: false,
             },
         );
     }
 
-    fn connector_run(&self, name: String, generation: u64, config: Props) -> RunFn {
+    fn connector_run(
+        &self,
+        name: String,
+        generation: u64,
+        config: Props,
+        fence: Option<Fence>,
+    ) -> RunFn {
         let ctx = self.ctx.clone();
-        Box::new(move |control| connector::run(ctx, name, generation, config, control).boxed())
+        Box::new(move |control| {
+            connector::run(ctx, name, generation, config, fence, control).boxed()
+        })
     }
 
     fn task_run(&self, spec: TaskSpec) -> RunFn {
@@ -119,122 +161,154 @@ impl Worker {
         })
     }
 
+    /// The fence for an instance if this worker should run it; None if it should not.
+    fn ownership(&self, state: &ClusterState, id: &InstanceId) -> Option<Option<Fence>> {
+        match &self.placement {
+            Placement::Everything => Some(None),
+            Placement::Assigned { node, lease } => {
+                if !*lease.borrow() {
+                    return None;
+                }
+                let a = state.assignment.get(id).filter(|a| a.node == *node)?;
+                Some(Some(Fence {
+                    instance: id.clone(),
+                    epoch: a.epoch,
+                }))
+            }
+        }
+    }
+
+    /// The instances that should run here now, and the STOPPED connectors this node
+    /// is responsible for reporting.
+    fn desired(
+        &self,
+    ) -> (
+        BTreeMap<InstanceId, Desired>,
+        Vec<(String, u64, bool, Option<Fence>)>,
+    ) {
+        self.ctx.store.state().read(|s| {
+            let mut want = BTreeMap::new();
+            let mut stopped = Vec::new();
+            for (name, entry) in &s.connectors {
+                let cid = InstanceId::Connector(name.clone());
+                let control = match entry.target {
+                    TargetState::Running => Control::Running,
+                    TargetState::Paused => Control::Paused,
+                    TargetState::Stopped => {
+                        if let Some(fence) = self.ownership(s, &cid) {
+                            stopped.push((
+                                name.clone(),
+                                entry.generation,
+                                s.task_configs.contains_key(name),
+                                fence,
+                            ));
+                        }
+                        continue;
+                    }
+                };
+                if let Some(fence) = self.ownership(s, &cid) {
+                    want.insert(
+                        cid,
+                        Desired {
+                            generation: entry.generation,
+                            config: entry.config.clone(),
+                            fence,
+                            control,
+                            run: DesiredRun::Connector {
+                                name: name.clone(),
+                                config: entry.config.clone(),
+                            },
+                        },
+                    );
+                }
+                let Some(tc) = s
+                    .task_configs
+                    .get(name)
+                    .filter(|tc| tc.generation == entry.generation)
+                else {
+                    continue;
+                };
+                for (i, task_config) in tc.tasks.iter().enumerate() {
+                    let id = TaskId {
+                        connector: name.clone(),
+                        task: i as u32,
+                    };
+                    let iid = InstanceId::Task(id.clone());
+                    let Some(fence) = self.ownership(s, &iid) else {
+                        continue;
+                    };
+                    want.insert(
+                        iid,
+                        Desired {
+                            generation: entry.generation,
+                            config: task_config.clone(),
+                            fence: fence.clone(),
+                            control,
+                            run: DesiredRun::Task(TaskSpec {
+                                id,
+                                generation: entry.generation,
+                                connector_config: entry.config.clone(),
+                                task_config: task_config.clone(),
+                                fence,
+                            }),
+                        },
+                    );
+                }
+            }
+            (want, stopped)
+        })
+    }
+
     /// Brings running instances in line with the stored state.
     fn reconcile(&mut self, ctx: &mut Context<Self>) {
         if self.shutting_down {
             return;
         }
-        let (connectors, task_configs) = self
-            .ctx
-            .store
-            .state()
-            .read(|s| (s.connectors.clone(), s.task_configs.clone()));
-
-        // Instances whose connector is gone, or no longer wanted.
-        let unwanted: Vec<InstanceId> = self
-            .instances
+        let (mut want, stopped) = self.desired();
+        let running: Vec<InstanceId> = self.instances.keys().cloned().collect();
+        for id in running {
+            if !want.contains_key(&id) {
+                info!(%id, "stopping");
+                self.stop_instance(&id);
+            }
+        }
+        for (name, generation, has_task_configs, fence) in stopped {
+            self.on_stopped(&name, generation, has_task_configs, fence);
+        }
+        let stopped_now: Vec<String> = self
+            .stopped_reported
             .keys()
-            .filter(|id| {
-                let Some(entry) = connectors.get(id.connector()) else {
-                    return true;
-                };
-                if entry.target == TargetState::Stopped {
-                    return true;
-                }
-                match id {
-                    InstanceId::Connector(_) => false,
-                    InstanceId::Task(t) => match task_configs.get(&t.connector) {
-                        Some(tc) => {
-                            tc.generation != entry.generation || t.task as usize >= tc.tasks.len()
-                        }
-                        None => true,
-                    },
-                }
-            })
+            .filter(|n| want.contains_key(&InstanceId::Connector((*n).clone())))
             .cloned()
             .collect();
-        for id in unwanted {
-            info!(%id, "stopping");
-            self.stop_instance(&id);
+        for n in stopped_now {
+            self.stopped_reported.remove(&n);
         }
-
-        for (name, entry) in &connectors {
-            let control = match entry.target {
-                TargetState::Running => Control::Running,
-                TargetState::Paused => Control::Paused,
-                TargetState::Stopped => {
-                    self.on_stopped(name, entry.generation, task_configs.contains_key(name));
+        for (id, w) in std::mem::take(&mut want) {
+            if let Some(r) = self.instances.get_mut(&id) {
+                if r.generation == w.generation && r.config == w.config && r.fence == w.fence {
+                    if r.control != w.control && !r.failed {
+                        if let Some(addr) = &r.addr {
+                            addr.do_send(SetControl(w.control));
+                        }
+                        r.control = w.control;
+                    }
                     continue;
                 }
-            };
-            self.stopped_reported.remove(name);
-            let cid = InstanceId::Connector(name.clone());
-            self.ensure(
-                ctx,
-                cid,
-                entry.generation,
-                entry.config.clone(),
-                control,
-                |w| w.connector_run(name.clone(), entry.generation, entry.config.clone()),
-            );
-            let Some(tc) = task_configs
-                .get(name)
-                .filter(|tc| tc.generation == entry.generation)
-            else {
-                continue;
-            };
-            for (i, task_config) in tc.tasks.iter().enumerate() {
-                let spec = TaskSpec {
-                    id: TaskId {
-                        connector: name.clone(),
-                        task: i as u32,
-                    },
-                    generation: entry.generation,
-                    connector_config: entry.config.clone(),
-                    task_config: task_config.clone(),
-                };
-                let tid = InstanceId::Task(spec.id.clone());
-                self.ensure(
-                    ctx,
-                    tid,
-                    entry.generation,
-                    task_config.clone(),
-                    control,
-                    |w| w.task_run(spec.clone()),
-                );
             }
+            info!(%id, generation = w.generation, epoch = ?w.fence.as_ref().map(|f| f.epoch), "starting");
+            self.start_instance(ctx, id, w);
         }
-    }
-
-    /// Starts the instance unless it runs with this generation and config (or failed
-    /// with them); otherwise adjusts its control.
-    fn ensure(
-        &mut self,
-        ctx: &mut Context<Self>,
-        id: InstanceId,
-        generation: u64,
-        config: Props,
-        control: Control,
-        run: impl FnOnce(&Self) -> RunFn,
-    ) {
-        if let Some(r) = self.instances.get_mut(&id) {
-            if r.generation == generation && r.config == config {
-                if r.control != control && !r.failed {
-                    if let Some(addr) = &r.addr {
-                        addr.do_send(SetControl(control));
-                    }
-                    r.control = control;
-                }
-                return;
-            }
-        }
-        info!(%id, generation, "starting");
-        let f = run(self);
-        self.start_instance(ctx, id, generation, config, control, f);
     }
 
     /// A STOPPED connector: no instances, no task configs, status STOPPED (Kafka 3.5+).
-    fn on_stopped(&mut self, name: &str, generation: u64, has_task_configs: bool) {
+    fn on_stopped(
+        &mut self,
+        name: &str,
+        generation: u64,
+        has_task_configs: bool,
+        fence: Option<Fence>,
+    ) {
         if self.stopped_reported.get(name) == Some(&generation) {
             return;
         }
@@ -247,6 +321,7 @@ impl Worker {
                     name: name.clone(),
                     generation,
                     tasks: Vec::new(),
+                    fence: fence.clone(),
                 };
                 if let Err(e) = ctx.store.submit(cmd).await {
                     warn!(connector = %name, "could not clear task configs: {e}");
@@ -257,6 +332,7 @@ impl Worker {
                 RunState::Stopped,
                 None,
                 generation,
+                fence,
             )
             .await;
         });
@@ -267,6 +343,20 @@ impl Actor for Worker {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        if let Placement::Assigned { lease, .. } = &self.placement {
+            let mut lease = lease.clone();
+            let me = ctx.address();
+            tokio::spawn(async move {
+                while lease.changed().await.is_ok() {
+                    if !*lease.borrow() {
+                        warn!("lease lost: stopping every instance on this node until the leader is back");
+                    }
+                    if me.try_send(Reconcile).is_err() && !me.connected() {
+                        break;
+                    }
+                }
+            });
+        }
         // Wake on every applied command; watch coalesces bursts into one wake-up.
         let mut changes = self.ctx.store.state().subscribe();
         let me = ctx.address();
