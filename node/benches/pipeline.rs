@@ -229,8 +229,13 @@ fn check_delivery(
 }
 
 /// Reads partition 0 of `topic` from the beginning, checking that record `i` is
-/// `payload(i)` without a key; calls `on_first` when the first record arrives.
-fn read_back(bootstrap: &str, topic: &str, n: usize, mut on_first: impl FnMut()) -> Checked<()> {
+/// `payload(i)` without a key; calls `on_record(i)` as record `i` arrives.
+fn read_back(
+    bootstrap: &str,
+    topic: &str,
+    n: usize,
+    mut on_record: impl FnMut(usize),
+) -> Checked<()> {
     let c: BaseConsumer = client(bootstrap)
         .set("group.id", "bench-reader")
         .set("enable.auto.commit", "false")
@@ -253,9 +258,7 @@ fn read_back(bootstrap: &str, topic: &str, n: usize, mut on_first: impl FnMut())
             continue;
         };
         let m = m.map_err(|e| Failure(format!("reading {topic}: {e}")))?;
-        if got == 0 {
-            on_first();
-        }
+        on_record(got);
         if m.payload() != Some(payload(got).as_slice()) || m.key().is_some() {
             return fail(format!(
                 "{topic}: record {got} is key {:?} payload {:?}, expected no key and {:?}",
@@ -269,17 +272,28 @@ fn read_back(bootstrap: &str, topic: &str, n: usize, mut on_first: impl FnMut())
     Ok(())
 }
 
+/// Records arriving within this long of the first one came in the same fetch response
+/// (librdkafka prefetches while the first response is awaited): the consumer baseline
+/// leaves them out, as the pipelines leave out the records present at first sight.
+const BURST: Duration = Duration::from_millis(5);
+
 /// Baseline: N records of bench-raw from the beginning through a BaseConsumer; the time
-/// from the first record to the last. Checks every payload.
+/// from the first record to the last, not counting the first burst. Checks every payload.
 fn raw_consume(broker: &Broker, n: usize) -> Checked<Measured> {
     let mut start = None;
-    read_back(&broker.bootstrap, RAW_TOPIC, n, || {
-        start = Some((Instant::now(), Cpu::sample(me(), broker.pid())));
+    let mut burst = 0;
+    read_back(&broker.bootstrap, RAW_TOPIC, n, |i| {
+        let (t0, _) =
+            *start.get_or_insert_with(|| (Instant::now(), Cpu::sample(me(), broker.pid())));
+        if t0.elapsed() <= BURST {
+            burst = i + 1;
+        }
     })?;
-    let (start, cpu0) = start.expect("a first record");
-    let elapsed = start.elapsed();
+    let (t0, cpu0) = start.expect("a first record");
+    let elapsed = t0.elapsed();
+    eprintln!("raw consumer: {burst} records in the first burst (not counted)");
     Ok(Measured {
-        rate: rate(n - 1, elapsed),
+        rate: rate(n - burst.min(n - 1), elapsed),
         elapsed,
         cpu: Cpu::sample(me(), broker.pid()).since(cpu0),
     })
@@ -466,7 +480,7 @@ fn pipeline_source(broker: &Broker, n: usize) -> Checked<Window> {
             log_tail(&worker)
         ));
     }
-    read_back(bootstrap, SRC_TOPIC, n, || {})?;
+    read_back(bootstrap, SRC_TOPIC, n, |_| {})?;
     Ok(window)
 }
 

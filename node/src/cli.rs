@@ -11,6 +11,8 @@ use raftconnect_raft::local::LocalStore;
 use raftconnect_raft::Store;
 use tracing::{error, info};
 
+use raftconnect_raft::cluster::node::ClusterNode;
+
 use crate::herder::Herder;
 use crate::kafka::dev_broker::DevBroker;
 use crate::kafka::topics::TopicAdmin;
@@ -43,6 +45,31 @@ enum Commands {
         #[arg(long)]
         dev_broker: bool,
     },
+    /// Runs a node of a distributed cluster: configs, offsets, statuses and task
+    /// placement replicated with Raft among the nodes.
+    Node {
+        /// Worker config (Java .properties), as connect-distributed.properties; the
+        /// flags below override its keys.
+        worker_properties: Option<PathBuf>,
+        /// This node's id (node.id), unique in the cluster and kept across restarts.
+        #[arg(long)]
+        node_id: Option<u64>,
+        /// Where this node keeps its Raft log and state (data.dir).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The cluster (Raft) port, host:port (raft.addr).
+        #[arg(long)]
+        raft_addr: Option<String>,
+        /// The REST API, host:port (listeners=http://host:port).
+        #[arg(long)]
+        rest_addr: Option<String>,
+        /// The other nodes, as id=host:port of their raft addr, comma-separated (peers).
+        #[arg(long)]
+        peers: Option<String>,
+        /// Use an in-process development broker (NOT durable; single-node trials only).
+        #[arg(long)]
+        dev_broker: bool,
+    },
 }
 
 /// A startup failure, printed as one line naming what is wrong.
@@ -69,6 +96,24 @@ pub fn main() -> i32 {
             connector_configs,
             dev_broker,
         } => standalone(&worker_properties, &connector_configs, dev_broker),
+        Commands::Node {
+            worker_properties,
+            node_id,
+            data_dir,
+            raft_addr,
+            rest_addr,
+            peers,
+            dev_broker,
+        } => {
+            let overrides = NodeOverrides {
+                node_id,
+                data_dir,
+                raft_addr,
+                rest_addr,
+                peers,
+            };
+            distributed(worker_properties.as_deref(), overrides, dev_broker)
+        }
     };
     match result {
         Ok(()) => 0,
@@ -210,4 +255,120 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+struct NodeOverrides {
+    node_id: Option<u64>,
+    data_dir: Option<PathBuf>,
+    raft_addr: Option<String>,
+    rest_addr: Option<String>,
+    peers: Option<String>,
+}
+
+fn distributed(
+    worker_file: Option<&Path>,
+    o: NodeOverrides,
+    dev_broker: bool,
+) -> Result<(), StartError> {
+    let mut props = match worker_file {
+        Some(f) => load_properties_file(f).map_err(|e| StartError::Config(e.to_string()))?,
+        None => Default::default(),
+    };
+    if let Some(id) = o.node_id {
+        props.insert("node.id".into(), id.to_string());
+    }
+    if let Some(d) = &o.data_dir {
+        props.insert("data.dir".into(), d.display().to_string());
+    }
+    if let Some(a) = o.raft_addr {
+        props.insert("raft.addr".into(), a);
+    }
+    if let Some(a) = o.rest_addr {
+        props.insert("listeners".into(), format!("http://{a}"));
+    }
+    if let Some(p) = o.peers {
+        props.insert("peers".into(), p);
+    }
+    let source = worker_file
+        .map(|f| f.display().to_string())
+        .unwrap_or_else(|| "command line".to_string());
+    let broker = if dev_broker {
+        let b = DevBroker::start().map_err(StartError::Runtime)?;
+        props.insert("bootstrap.servers".into(), b.bootstrap_servers().to_string());
+        Some(b)
+    } else {
+        None
+    };
+    let cluster = crate::cluster_config::from_props(&props)
+        .map_err(|e| StartError::Config(format!("{source}: {e}")))?;
+    let config =
+        WorkerConfig::from_props(props).map_err(|e| StartError::Config(format!("{source}: {e}")))?;
+    let mut cluster = cluster;
+    cluster.data_dir = config.data_dir.clone();
+    cluster.rest_url = format!("http://{}", config.worker_id);
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        StartError::Config(format!(
+            "cannot create data dir {} (data.dir): {e}",
+            config.data_dir.display()
+        ))
+    })?;
+
+    let system = actix::System::with_tokio_rt(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("raftconnect")
+            .build()
+            .expect("the tokio runtime must start")
+    });
+    let dev = broker.as_ref().map(DevBroker::handle);
+    let result = system.block_on(async move {
+        let node = ClusterNode::start(cluster)
+            .await
+            .map_err(|e| StartError::Runtime(e.to_string()))?;
+        let config = Arc::new(config);
+        let plugins = Arc::new(Plugins::builtin());
+        let topics = Arc::new(
+            TopicAdmin::new(&crate::kafka::admin_config(&config), dev).map_err(|e| {
+                StartError::Runtime(format!("cannot create Kafka admin client: {e}"))
+            })?,
+        );
+        let store: Arc<dyn Store> = node.clone();
+        let ctx = Arc::new(WorkerContext {
+            config: config.clone(),
+            store,
+            plugins: plugins.clone(),
+            topics,
+        });
+        let herder = Arc::new(Herder::for_cluster(
+            node.clone(),
+            plugins,
+            config.worker_id.clone(),
+        ));
+        let placement = Placement::Assigned {
+            node: node.id,
+            lease: node.lease(),
+        };
+        let worker = actix::Actor::start(Worker::new(ctx, placement));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let rest = tokio::spawn(crate::rest::serve(herder, config.listener, async move {
+            let _ = stop_rx.await;
+        }));
+        info!(node = node.id, raft = %node.info.raft_addr, rest = %config.listener, "cluster node started");
+        let outcome = tokio::select! {
+            _ = shutdown_signal() => Ok(()),
+            r = rest => match r {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(StartError::Config(e.to_string())),
+                Err(e) => Err(StartError::Runtime(format!("REST server failed: {e}"))),
+            },
+        };
+        info!("stopping: committing offsets and stopping tasks");
+        let _ = stop_tx.send(());
+        let _ = worker.send(Shutdown).await;
+        let _ = node.raft.shutdown().await;
+        info!("stopped");
+        outcome
+    });
+    drop(broker);
+    result
 }

@@ -13,6 +13,8 @@ use raftconnect_raft::{
     TaskId,
 };
 
+use raftconnect_raft::cluster::node::{ClusterInfo, ClusterNode};
+
 use crate::connector_config::{self, ValidationError};
 use crate::plugins::Plugins;
 
@@ -103,6 +105,7 @@ pub struct Herder {
     store: Arc<dyn Store>,
     plugins: Arc<Plugins>,
     worker_id: String,
+    cluster: Option<Arc<ClusterNode>>,
 }
 
 fn now_ms() -> i64 {
@@ -118,6 +121,25 @@ impl Herder {
             store,
             plugins,
             worker_id,
+            cluster: None,
+        }
+    }
+
+    /// A herder for a cluster node: writes go through Raft, and `GET /cluster` works.
+    pub fn for_cluster(node: Arc<ClusterNode>, plugins: Arc<Plugins>, worker_id: String) -> Self {
+        Herder {
+            store: node.clone(),
+            plugins,
+            worker_id,
+            cluster: Some(node),
+        }
+    }
+
+    /// The cluster as the leader sees it; None in standalone mode.
+    pub async fn cluster_info(&self) -> Option<ClusterInfo> {
+        match &self.cluster {
+            Some(node) => Some(node.cluster_info().await),
+            None => None,
         }
     }
 

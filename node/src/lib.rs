@@ -7,6 +7,7 @@
 //! - [`worker_config`], [`connector_config`]: the two kinds of user configuration.
 
 pub mod cli;
+pub mod cluster_config;
 pub mod connector_config;
 pub mod herder;
 pub mod kafka;

@@ -167,6 +167,8 @@ impl WorkerConfig {
         for key in props.keys() {
             if known.contains(&key.as_str())
                 || ACCEPTED_NOT_USED.contains(&key.as_str())
+                || crate::cluster_config::KEYS.contains(&key.as_str())
+                || crate::cluster_config::IGNORED_KAFKA_KEYS.contains(&key.as_str())
                 || known_prefixes.iter().any(|p| key.starts_with(p))
             {
                 continue;

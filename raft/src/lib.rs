@@ -9,6 +9,7 @@
 
 pub mod cluster;
 pub mod local;
+pub mod placement;
 pub mod state;
 pub mod store;
 

@@ -182,6 +182,8 @@ enum Route<'a> {
     Stop(&'a str),
     Plugins,
     Validate(&'a str),
+    /// Our extension: the Raft cluster's members, leader and liveness.
+    Cluster,
 }
 
 impl Route<'_> {
@@ -196,7 +198,8 @@ impl Route<'_> {
             | Route::ConnectorStatus(_)
             | Route::ConnectorTasks(_)
             | Route::TaskStatus(..)
-            | Route::Plugins => &["GET"],
+            | Route::Plugins
+            | Route::Cluster => &["GET"],
         }
     }
 }
@@ -218,6 +221,7 @@ fn route(segments: &[String]) -> Option<Route<'_>> {
         ["connectors", name, "resume"] => Route::Resume(name),
         ["connectors", name, "stop"] => Route::Stop(name),
         ["connector-plugins"] => Route::Plugins,
+        ["cluster"] => Route::Cluster,
         ["connector-plugins", plugin, "config", "validate"] => Route::Validate(plugin),
         _ => return None,
     })
@@ -248,6 +252,13 @@ async fn dispatch(herder: &Herder, request: &Request) -> Result<Response, ApiErr
         ("PUT", Route::Stop(name)) => connectors::stop(herder, name).await,
         ("GET", Route::Plugins) => Ok(plugins::list(herder, request)),
         ("PUT", Route::Validate(plugin)) => plugins::validate(herder, plugin, request),
+        ("GET", Route::Cluster) => match herder.cluster_info().await {
+            Some(info) => Ok(json(StatusCode::OK, &info)),
+            None => Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "This worker runs in standalone mode: there is no cluster",
+            )),
+        },
         (_, route) => Err(ApiError::method_not_allowed(route.allowed())),
     }
 }

@@ -24,6 +24,8 @@ pub struct TaskSpec {
     pub generation: u64,
     pub connector_config: Props,
     pub task_config: Props,
+    /// How many tasks the connector has: a sink task reads its share of the partitions.
+    pub task_count: u32,
     /// In distributed mode, the assignment this instance runs under: attached to every
     /// write so a superseded instance cannot change offsets or statuses.
     pub fence: Option<Fence>,

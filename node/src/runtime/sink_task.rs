@@ -155,8 +155,16 @@ impl SinkLoop {
         task: &mut Box<dyn SinkTask>,
     ) -> Result<(), InstanceError> {
         let found = self.resolve_partitions().await?;
+        // Without a consumer group, tasks split the partitions themselves: task i of n
+        // takes every n-th partition of the sorted list, so the split is the same on
+        // every node and every partition has exactly one task.
+        let count = self.spec.task_count.max(1) as usize;
+        let mine = self.spec.id.task as usize % count;
         let new: Vec<TopicPartition> = found
             .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % count == mine)
+            .map(|(_, tp)| tp)
             .filter(|tp| !self.assignment.contains(tp))
             .collect();
         if new.is_empty() {

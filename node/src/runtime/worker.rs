@@ -249,6 +249,7 @@ impl Worker {
                                 generation: entry.generation,
                                 connector_config: entry.config.clone(),
                                 task_config: task_config.clone(),
+                                task_count: tc.tasks.len() as u32,
                                 fence,
                             }),
                         },

@@ -1,0 +1,221 @@
+//! Raft RPCs between nodes over HTTP on the cluster port: the client side
+//! (openraft's RaftNetworkFactory) and the server routes that hand requests to Raft.
+//! Bodies are bincode; a response is `Result<reply, RaftError>` so remote Raft errors
+//! come back typed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use openraft::error::{
+    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+};
+use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::types::TypeConfig;
+use crate::state::{NodeId, NodeInfo};
+
+pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, String> {
+    bincode::serde::encode_to_vec(v, bincode::config::standard()).map_err(|e| e.to_string())
+}
+
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+        .map(|(v, _)| v)
+        .map_err(|e| e.to_string())
+}
+
+/// Creates a client per peer; all share one HTTP connection pool.
+#[derive(Clone)]
+pub struct Network {
+    pub http: reqwest::Client,
+}
+
+impl Network {
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(500))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_default();
+        Network { http }
+    }
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RaftNetworkFactory<TypeConfig> for Network {
+    type Network = PeerClient;
+
+    async fn new_client(&mut self, target: NodeId, node: &NodeInfo) -> PeerClient {
+        PeerClient {
+            target,
+            addr: node.raft_addr.clone(),
+            http: self.http.clone(),
+        }
+    }
+}
+
+pub struct PeerClient {
+    target: NodeId,
+    addr: String,
+    http: reqwest::Client,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Transport(String);
+
+impl PeerClient {
+    async fn call<Req, Resp, E>(
+        &self,
+        path: &str,
+        req: &Req,
+        timeout: Duration,
+    ) -> Result<Resp, RPCError<NodeId, NodeInfo, RaftError<NodeId, E>>>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        E: std::error::Error + DeserializeOwned,
+    {
+        let body = encode(req).map_err(|e| RPCError::Network(NetworkError::new(&Transport(e))))?;
+        let url = format!("http://{}/raft/{path}", self.addr);
+        let resp = self
+            .http
+            .post(&url)
+            .timeout(timeout)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| RPCError::Unreachable(Unreachable::new(&e)))?;
+        if !resp.status().is_success() {
+            let e = Transport(format!("{url}: HTTP {}", resp.status()));
+            return Err(RPCError::Network(NetworkError::new(&e)));
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let result: Result<Resp, RaftError<NodeId, E>> =
+            decode(&bytes).map_err(|e| RPCError::Network(NetworkError::new(&Transport(e))))?;
+        result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+    }
+}
+
+impl RaftNetwork<TypeConfig> for PeerClient {
+    async fn append_entries(
+        &mut self,
+        rpc: AppendEntriesRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, NodeInfo, RaftError<NodeId>>> {
+        self.call("append", &rpc, option.hard_ttl()).await
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        rpc: InstallSnapshotRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<
+        InstallSnapshotResponse<NodeId>,
+        RPCError<NodeId, NodeInfo, RaftError<NodeId, InstallSnapshotError>>,
+    > {
+        self.call("snapshot", &rpc, option.hard_ttl()).await
+    }
+
+    async fn vote(
+        &mut self,
+        rpc: VoteRequest<NodeId>,
+        option: RPCOption,
+    ) -> Result<VoteResponse<NodeId>, RPCError<NodeId, NodeInfo, RaftError<NodeId>>> {
+        self.call("vote", &rpc, option.hard_ttl()).await
+    }
+}
+
+/// Server side: decodes a request, hands it to Raft, encodes the result.
+pub mod server {
+    use super::*;
+    use crate::cluster::types::Raft;
+    use warp::Filter;
+
+    fn reply<T: Serialize>(v: &T) -> warp::reply::Response {
+        match encode(v) {
+            Ok(bytes) => warp::reply::Response::new(bytes.into()),
+            Err(e) => {
+                let mut r = warp::reply::Response::new(format!("encode: {e}").into());
+                *r.status_mut() = warp::http::StatusCode::INTERNAL_SERVER_ERROR;
+                r
+            }
+        }
+    }
+
+    fn bad_request(e: String) -> warp::reply::Response {
+        let mut r = warp::reply::Response::new(format!("cannot decode request: {e}").into());
+        *r.status_mut() = warp::http::StatusCode::BAD_REQUEST;
+        r
+    }
+
+    /// `on_append` is called for every append-entries request (the leader's heartbeats
+    /// included): the follower side of the lease.
+    pub fn routes(
+        raft: Raft,
+        on_append: Arc<dyn Fn() + Send + Sync>,
+    ) -> impl Filter<Extract = (warp::reply::Response,), Error = warp::Rejection> + Clone {
+        let r1 = raft.clone();
+        let append = warp::path!("raft" / "append")
+            .and(warp::post())
+            .and(warp::body::bytes())
+            .then(move |body: bytes::Bytes| {
+                let raft = r1.clone();
+                let on_append = on_append.clone();
+                async move {
+                    match decode::<AppendEntriesRequest<TypeConfig>>(&body) {
+                        Ok(req) => {
+                            let res = raft.append_entries(req).await;
+                            if res.is_ok() {
+                                on_append();
+                            }
+                            reply(&res)
+                        }
+                        Err(e) => bad_request(e),
+                    }
+                }
+            });
+        let r2 = raft.clone();
+        let vote = warp::path!("raft" / "vote")
+            .and(warp::post())
+            .and(warp::body::bytes())
+            .then(move |body: bytes::Bytes| {
+                let raft = r2.clone();
+                async move {
+                    match decode::<VoteRequest<NodeId>>(&body) {
+                        Ok(req) => reply(&raft.vote(req).await),
+                        Err(e) => bad_request(e),
+                    }
+                }
+            });
+        let r3 = raft;
+        let snapshot = warp::path!("raft" / "snapshot")
+            .and(warp::post())
+            .and(warp::body::content_length_limit(256 * 1024 * 1024))
+            .and(warp::body::bytes())
+            .then(move |body: bytes::Bytes| {
+                let raft = r3.clone();
+                async move {
+                    match decode::<InstallSnapshotRequest<TypeConfig>>(&body) {
+                        Ok(req) => reply(&raft.install_snapshot(req).await),
+                        Err(e) => bad_request(e),
+                    }
+                }
+            });
+        append.or(vote).unify().or(snapshot).unify()
+    }
+}
