@@ -461,6 +461,51 @@ mod tests {
     }
 
     #[test]
+    fn balance_can_need_a_move_from_a_node_at_the_ceiling() {
+        // 4 connectors on 3 nodes as 2, 2, 0: no node is above ceil(4/3) = 2, yet one
+        // must move (and only one) for 2, 1, 1.
+        let desired: BTreeSet<InstanceId> = ["a", "b", "c", "d"].into_iter().map(conn).collect();
+        let current: BTreeMap<InstanceId, NodeId> = [
+            (conn("a"), 1),
+            (conn("b"), 1),
+            (conn("c"), 2),
+            (conn("d"), 2),
+        ]
+        .into();
+        let live = live(&[1, 2, 3]);
+        let p = place(&desired, &live, &current);
+        assert_balanced(&p, &live);
+        // The extra stays on the lower id; node 2 gives up its later connector.
+        assert_eq!(moved(&current, &p, &live), vec![(conn("d"), 2, 3)]);
+    }
+
+    #[test]
+    fn extras_go_where_totals_stay_balanced() {
+        // 2 connectors and 2 tasks, all on node 1 when node 2 joins: one of each moves.
+        let desired: BTreeSet<InstanceId> =
+            [conn("a"), conn("b"), task("a", 0), task("b", 0)].into();
+        let current: BTreeMap<InstanceId, NodeId> =
+            desired.iter().map(|id| (id.clone(), 1)).collect();
+        let live = live(&[1, 2]);
+        let p = place(&desired, &live, &current);
+        assert_eq!(loads(&p, &live), vec![[1, 1, 2]; 2]);
+        assert_eq!(moved(&current, &p, &live).len(), 2);
+        // 3 connectors and 1 task on 2 nodes: the node with 2 connectors must not get
+        // the task.
+        let desired: BTreeSet<InstanceId> = [conn("a"), conn("b"), conn("c"), task("a", 0)].into();
+        let current: BTreeMap<InstanceId, NodeId> = [
+            (conn("a"), 1),
+            (conn("b"), 1),
+            (conn("c"), 2),
+            (task("a", 0), 1),
+        ]
+        .into();
+        let p = place(&desired, &live, &current);
+        assert_balanced(&p, &live);
+        assert_eq!(moved(&current, &p, &live), vec![(task("a", 0), 1, 2)]);
+    }
+
+    #[test]
     fn no_live_nodes_means_an_empty_placement() {
         let desired = instances(&["a"], 3);
         let current = place(&desired, &live(&[1]), &BTreeMap::new());

@@ -51,11 +51,12 @@ pub fn encode<T: Serialize + ?Sized>(value: &T, what: &str) -> Result<Vec<u8>, C
 
 /// Decodes a whole value: bytes left over mean the data is not what we wrote.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, CodecError> {
-    let (value, read) =
-        bincode::serde::decode_from_slice(bytes, config()).map_err(|source| CodecError::Decode {
+    let (value, read) = bincode::serde::decode_from_slice(bytes, config()).map_err(|source| {
+        CodecError::Decode {
             what: what.to_string(),
             source,
-        })?;
+        }
+    })?;
     if read != bytes.len() {
         return Err(CodecError::Trailing {
             what: what.to_string(),
@@ -72,9 +73,9 @@ pub fn index_key(index: u64) -> [u8; 8] {
 
 /// The log index stored under `key`.
 pub fn key_index(key: &[u8]) -> Result<u64, CodecError> {
-    let bytes: [u8; 8] = key.try_into().map_err(|_| CodecError::BadKey {
-        key: key.to_vec(),
-    })?;
+    let bytes: [u8; 8] = key
+        .try_into()
+        .map_err(|_| CodecError::BadKey { key: key.to_vec() })?;
     Ok(u64::from_be_bytes(bytes))
 }
 

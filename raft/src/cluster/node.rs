@@ -27,7 +27,8 @@ use crate::store::{SharedState, Store, StoreError};
 /// What a forwarded write gets back.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum WriteReply {
-    Applied(CommandOutcome),
+    /// Applied at this log index.
+    Applied(CommandOutcome, u64),
     /// This node is not the leader; the leader it knows of, if any.
     NotLeader(Option<(NodeId, String)>),
     Failed(String),
@@ -412,7 +413,7 @@ impl ClusterNode {
         let timeout = self.config.write_timeout;
         match tokio::time::timeout(timeout, self.raft.client_write(cmd)).await {
             Err(_) => WriteReply::Failed(format!("not committed within {} ms", timeout.as_millis())),
-            Ok(Ok(resp)) => WriteReply::Applied(resp.data),
+            Ok(Ok(resp)) => WriteReply::Applied(resp.data, resp.log_id.index),
             Ok(Err(e)) => match not_leader(&e) {
                 Some(leader) => WriteReply::NotLeader(leader),
                 None => WriteReply::Failed(e.to_string()),
@@ -440,6 +441,20 @@ impl ClusterNode {
             .map_err(|e| e.to_string())?;
         let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
         decode::<WriteReply>(&bytes)
+    }
+
+    /// Read-your-writes: waits (bounded) until this node applied log `index`, so a
+    /// read right after a write forwarded to the leader sees it.
+    async fn await_applied(&self, index: u64, deadline: Instant) {
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        if let Err(e) = self
+            .raft
+            .wait(Some(timeout.max(Duration::from_millis(100))))
+            .applied_index_at_least(Some(index), "read your writes")
+            .await
+        {
+            warn!(index, "write applied on the leader but not yet here: {e}");
+        }
     }
 
     pub fn lease(&self) -> watch::Receiver<bool> {
@@ -572,12 +587,15 @@ impl Store for ClusterNode {
                 None => Err("no leader elected".to_string()),
             };
             match reply {
-                Ok(WriteReply::Applied(CommandOutcome::Duplicate)) => {
-                    // Our earlier attempt was applied; its outcome is lost, but the
-                    // change is in. Report it as applied.
-                    return Ok(CommandOutcome::Updated);
+                Ok(WriteReply::Applied(outcome, index)) => {
+                    self.await_applied(index, deadline).await;
+                    return Ok(match outcome {
+                        // Our earlier attempt was applied and its reply lost: the change
+                        // is in, its outcome unknown.
+                        CommandOutcome::Duplicate => CommandOutcome::Updated,
+                        o => o,
+                    });
                 }
-                Ok(WriteReply::Applied(outcome)) => return Ok(outcome),
                 Ok(WriteReply::NotLeader(_)) => last_error = "leader changed".into(),
                 Ok(WriteReply::Failed(e)) | Err(e) => last_error = e,
             }

@@ -86,9 +86,9 @@ impl SnapshotStore {
         }
         let bytes = encode(&snap, "snapshot")
             .map_err(|e| StorageIOError::write_snapshot(signature.clone(), e))?;
-        self.tree.insert(CURRENT_KEY, bytes).map_err(|e| {
-            StorageIOError::write_snapshot(signature.clone(), AnyError::new(&e))
-        })?;
+        self.tree
+            .insert(CURRENT_KEY, bytes)
+            .map_err(|e| StorageIOError::write_snapshot(signature.clone(), AnyError::new(&e)))?;
         self.db.flush_async().await.map_err(|e| {
             StorageIOError::write_snapshot(
                 signature.clone(),
