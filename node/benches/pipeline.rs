@@ -13,8 +13,11 @@
 //! Pipeline rates exclude process start-up: they are measured by polling (every 50 ms)
 //! the topic's high watermark (source) or the output file's line count (sink), from the
 //! first observation of any data to the observation of all N records, and computed as
-//! (records that arrived in that window) / (window). Alongside, the rate up to 99% of
-//! the records and the CPU the client (bench or worker) and the broker used.
+//! (records that arrived in that window) / (window). The consumer baseline likewise
+//! leaves out its first burst (the first fetch response). Each baseline runs before and
+//! after its pipeline; the ratio uses the mean of the two, and a spread above 15% is
+//! flagged (the machine's load changed: the ratio is unreliable). Alongside: the rate up
+//! to 99% of the records and the CPU the client (bench or worker) and the broker used.
 //!
 //! `cargo bench -p raftconnect --bench pipeline`. Environment:
 //! * RAFTCONNECT_BENCH_RECORDS=N: the record count (default 200000);
@@ -36,6 +39,8 @@ use testkit::{free_port, Broker, Worker};
 
 const RECORD_BYTES: usize = 100;
 const RAW_TOPIC: &str = "bench-raw";
+/// The second raw producer run (after the source pipeline) writes here.
+const RAW_TOPIC_2: &str = "bench-raw-2";
 const SRC_TOPIC: &str = "bench-src";
 const POLL_EVERY: Duration = Duration::from_millis(50);
 /// How long a pipeline may take to deliver everything before the bench gives up.
@@ -159,8 +164,8 @@ fn me() -> Option<u32> {
 
 /// Baseline: N records through a FutureProducer with the pipeline's settings; the time
 /// from the first send to the last acknowledgement.
-fn raw_produce(broker: &Broker, n: usize) -> Checked<Measured> {
-    broker.create_topic(RAW_TOPIC, 1);
+fn raw_produce(broker: &Broker, topic: &str, n: usize) -> Checked<Measured> {
+    broker.create_topic(topic, 1);
     let producer: FutureProducer = client(&broker.bootstrap)
         .set("acks", "all")
         .set("enable.idempotence", "true")
@@ -173,8 +178,8 @@ fn raw_produce(broker: &Broker, n: usize) -> Checked<Measured> {
     // are before its first record reaches the topic.
     producer
         .client()
-        .fetch_metadata(Some(RAW_TOPIC), Duration::from_secs(10))
-        .map_err(|e| Failure(format!("metadata for {RAW_TOPIC}: {e}")))?;
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .map_err(|e| Failure(format!("metadata for {topic}: {e}")))?;
     let payloads: Vec<Vec<u8>> = (0..n).map(payload).collect();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -186,7 +191,7 @@ fn raw_produce(broker: &Broker, n: usize) -> Checked<Measured> {
         let start = Instant::now();
         for p in &payloads {
             let mut fr: FutureRecord<'_, [u8], [u8]> =
-                FutureRecord::to(RAW_TOPIC).payload(p.as_slice());
+                FutureRecord::to(topic).payload(p.as_slice());
             loop {
                 match producer.send_result(fr) {
                     Ok(delivery) => {
@@ -572,6 +577,24 @@ fn pipeline_sink(broker: &Broker, n: usize) -> Checked<Window> {
     Ok(window)
 }
 
+/// The two runs of a baseline (before and after the pipeline, to see whether the
+/// machine's load changed meanwhile) and their mean.
+fn baseline(a: &Measured, b: &Measured) -> (f64, String) {
+    let mean = (a.rate + b.rate) / 2.0;
+    let spread = (a.rate - b.rate).abs() / mean;
+    let note = if spread > 0.15 {
+        format!(
+            "runs {:.0} and {:.0} differ by {:.0}%: the machine is busy, the ratio is unreliable",
+            a.rate,
+            b.rate,
+            spread * 100.0
+        )
+    } else {
+        format!("runs {:.0} and {:.0}", a.rate, b.rate)
+    };
+    (mean, note)
+}
+
 fn run(n: usize) -> Checked<()> {
     let broker = Broker::start();
     println!(
@@ -579,28 +602,35 @@ fn run(n: usize) -> Checked<()> {
         broker.bootstrap
     );
 
-    let raw_p = raw_produce(&broker, n)?;
-    eprintln!("raw producer:    {}", raw_p.describe());
+    // Each baseline runs before and after its pipeline; the ratio uses their mean.
+    let raw_p1 = raw_produce(&broker, RAW_TOPIC, n)?;
+    eprintln!("raw producer:    {}", raw_p1.describe());
     let src = pipeline_source(&broker, n)?;
     eprintln!("source pipeline: {}", src.describe());
-    let raw_c = raw_consume(&broker, n)?;
-    eprintln!("raw consumer:    {}", raw_c.describe());
+    let raw_p2 = raw_produce(&broker, RAW_TOPIC_2, n)?;
+    eprintln!("raw producer:    {}", raw_p2.describe());
+    let raw_c1 = raw_consume(&broker, n)?;
+    eprintln!("raw consumer:    {}", raw_c1.describe());
     let sink = pipeline_sink(&broker, n)?;
     eprintln!("sink pipeline:   {}", sink.describe());
+    let raw_c2 = raw_consume(&broker, n)?;
+    eprintln!("raw consumer:    {}", raw_c2.describe());
 
+    let (raw_p, p_note) = baseline(&raw_p1, &raw_p2);
+    let (raw_c, c_note) = baseline(&raw_c1, &raw_c2);
     let (sp, kp) = (src.rate(), sink.rate());
     println!();
     println!(
-        "source  raw producer {:>8.0} rec/s | pipeline {sp:>8.0} rec/s | ratio {:.2}  (to 99%: {:.2})",
-        raw_p.rate,
-        sp / raw_p.rate,
-        src.rate99() / raw_p.rate
+        "source  raw producer {raw_p:>8.0} rec/s | pipeline {sp:>8.0} rec/s | ratio {:.2}  \
+         (to 99%: {:.2}; raw {p_note})",
+        sp / raw_p,
+        src.rate99() / raw_p
     );
     println!(
-        "sink    raw consumer {:>8.0} rec/s | pipeline {kp:>8.0} rec/s | ratio {:.2}  (to 99%: {:.2})",
-        raw_c.rate,
-        kp / raw_c.rate,
-        sink.rate99() / raw_c.rate
+        "sink    raw consumer {raw_c:>8.0} rec/s | pipeline {kp:>8.0} rec/s | ratio {:.2}  \
+         (to 99%: {:.2}; raw {c_note})",
+        kp / raw_c,
+        sink.rate99() / raw_c
     );
     println!(
         "pipeline rates exclude process start-up (source {:.2}s, sink {:.2}s): they run from \

@@ -294,15 +294,18 @@ fn distributed(
         .unwrap_or_else(|| "command line".to_string());
     let broker = if dev_broker {
         let b = DevBroker::start().map_err(StartError::Runtime)?;
-        props.insert("bootstrap.servers".into(), b.bootstrap_servers().to_string());
+        props.insert(
+            "bootstrap.servers".into(),
+            b.bootstrap_servers().to_string(),
+        );
         Some(b)
     } else {
         None
     };
     let cluster = crate::cluster_config::from_props(&props)
         .map_err(|e| StartError::Config(format!("{source}: {e}")))?;
-    let config =
-        WorkerConfig::from_props(props).map_err(|e| StartError::Config(format!("{source}: {e}")))?;
+    let config = WorkerConfig::from_props(props)
+        .map_err(|e| StartError::Config(format!("{source}: {e}")))?;
     let mut cluster = cluster;
     cluster.data_dir = config.data_dir.clone();
     cluster.rest_url = format!("http://{}", config.worker_id);

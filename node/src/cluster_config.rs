@@ -74,7 +74,11 @@ pub fn parse_peers(value: &str) -> Result<BTreeMap<u64, String>, String> {
             .map_err(|_| invalid("peers", part, "the node id is not a number"))?;
         resolve("peers", addr.trim())?;
         if out.insert(id, addr.trim().to_string()).is_some() {
-            return Err(invalid("peers", value, &format!("node id {id} appears twice")));
+            return Err(invalid(
+                "peers",
+                value,
+                &format!("node id {id} appears twice"),
+            ));
         }
     }
     Ok(out)
@@ -88,9 +92,9 @@ pub fn from_props(props: &Props) -> Result<ClusterConfig, String> {
         .trim()
         .parse()
         .map_err(|_| invalid("node.id", id_raw, "Not a number of type LONG"))?;
-    let raft_raw = props
-        .get("raft.addr")
-        .ok_or_else(|| "Missing required configuration \"raft.addr\" (or --raft-addr)".to_string())?;
+    let raft_raw = props.get("raft.addr").ok_or_else(|| {
+        "Missing required configuration \"raft.addr\" (or --raft-addr)".to_string()
+    })?;
     let listen = resolve("raft.addr", raft_raw.trim())?;
     let mut c = ClusterConfig::new(node_id, PathBuf::new(), listen);
     c.raft_advertised = props
@@ -117,7 +121,10 @@ mod tests {
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -125,7 +132,10 @@ mod tests {
         let c = from_props(&props(&[
             ("node.id", "2"),
             ("raft.addr", "127.0.0.1:7002"),
-            ("peers", "1=127.0.0.1:7001, 2=127.0.0.1:7002,3=127.0.0.1:7003"),
+            (
+                "peers",
+                "1=127.0.0.1:7001, 2=127.0.0.1:7002,3=127.0.0.1:7003",
+            ),
         ]))
         .unwrap();
         assert_eq!(c.node_id, 2);

@@ -2,7 +2,6 @@
 //! Reads come from the applied state; writes become commands in the store, and return
 //! once they are applied.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -99,6 +98,18 @@ pub struct PluginInfo {
     #[serde(rename = "type")]
     pub kind: String,
     pub version: String,
+}
+
+/// One partition's committed offset (KIP-875 shape).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OffsetEntry {
+    pub partition: serde_json::Value,
+    pub offset: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ConnectorOffsets {
+    pub offsets: Vec<OffsetEntry>,
 }
 
 pub struct Herder {
@@ -422,8 +433,30 @@ impl Herder {
         self.plugins.kind_of(class)
     }
 
-    /// Source offsets of a connector, decoded (for tests and the offsets API).
-    pub fn source_offsets(&self, name: &str) -> BTreeMap<String, String> {
-        self.read(|s| s.source_offsets.get(name).cloned().unwrap_or_default())
+    /// `GET /connectors/{name}/offsets` (KIP-875): source partitions and offsets as
+    /// the connector wrote them; sink offsets as Kafka's
+    /// `{"kafka_topic","kafka_partition"}` -> `{"kafka_offset"}`.
+    pub fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
+        self.read(|s| {
+            s.connectors.get(name)?;
+            let mut offsets = Vec::new();
+            for (p, o) in s.source_offsets.get(name).into_iter().flatten() {
+                let (Ok(partition), Ok(offset)) = (
+                    serde_json::from_str::<serde_json::Value>(p),
+                    serde_json::from_str::<serde_json::Value>(o),
+                ) else {
+                    continue;
+                };
+                offsets.push(OffsetEntry { partition, offset });
+            }
+            for ((topic, partition), offset) in s.sink_offsets.get(name).into_iter().flatten() {
+                offsets.push(OffsetEntry {
+                    partition: serde_json::json!({"kafka_topic": topic, "kafka_partition": partition}),
+                    offset: serde_json::json!({"kafka_offset": offset}),
+                });
+            }
+            Some(ConnectorOffsets { offsets })
+        })
+        .ok_or_else(|| HerderError::NotFound(name.to_string()))
     }
 }

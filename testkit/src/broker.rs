@@ -123,6 +123,39 @@ impl Broker {
         self.child.as_ref().map(|c| c.id())
     }
 
+    /// Every record value of partition 0 of `topic`, from the beginning, read until at
+    /// least `at_least` arrived and then nothing new for a second (or 60 s passed).
+    pub fn read_values(&self, topic: &str, at_least: usize) -> Vec<Vec<u8>> {
+        use rdkafka::{Message, Offset, TopicPartitionList};
+        let c: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.bootstrap)
+            .set("group.id", "testkit-reader")
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("consumer");
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(topic, 0, Offset::Beginning)
+            .expect("partition");
+        c.assign(&tpl).expect("assign");
+        let mut out = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let mut quiet_since = std::time::Instant::now();
+        while std::time::Instant::now() < deadline {
+            match c.poll(Duration::from_millis(200)) {
+                Some(Ok(m)) => {
+                    out.push(m.payload().unwrap_or_default().to_vec());
+                    quiet_since = std::time::Instant::now();
+                }
+                _ => {
+                    if out.len() >= at_least && quiet_since.elapsed() > Duration::from_secs(1) {
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The broker's log, for failure messages.
     pub fn log(&self) -> String {
         self._dir

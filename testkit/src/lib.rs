@@ -3,8 +3,10 @@
 //! them. Every crate's tests use this; none starts processes on its own.
 
 pub mod broker;
+pub mod cluster;
 pub mod http;
 pub mod process;
 
 pub use broker::Broker;
+pub use cluster::Cluster;
 pub use process::{free_port, wait_until, Worker};

@@ -43,15 +43,20 @@ impl Worker {
         log: &Path,
         rest_port: u16,
     ) -> Worker {
+        let mut args = vec!["standalone".to_string(), worker_props.display().to_string()];
+        args.extend(connectors.iter().map(|c| c.display().to_string()));
+        Worker::spawn(bin, &args, log, rest_port)
+    }
+
+    /// Starts `bin args...` (e.g. a `node` of a cluster), logging to `log`.
+    pub fn spawn(bin: &Path, args: &[String], log: &Path, rest_port: u16) -> Worker {
         let out = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .expect("worker log");
         let child = Command::new(bin)
-            .arg("standalone")
-            .arg(worker_props)
-            .args(connectors)
+            .args(args)
             .env("RAFTCONNECT_LOG", "info,raftconnect=debug")
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("log handle"))
@@ -87,6 +92,22 @@ impl Worker {
                 return None;
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGSTOP: the process freezes (as a long GC pause or a VM stall would).
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// SIGCONT.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill").arg(sig).arg(pid.to_string()).status();
         }
     }
 

@@ -184,6 +184,7 @@ enum Route<'a> {
     Validate(&'a str),
     /// Our extension: the Raft cluster's members, leader and liveness.
     Cluster,
+    Offsets(&'a str),
 }
 
 impl Route<'_> {
@@ -199,7 +200,8 @@ impl Route<'_> {
             | Route::ConnectorTasks(_)
             | Route::TaskStatus(..)
             | Route::Plugins
-            | Route::Cluster => &["GET"],
+            | Route::Cluster
+            | Route::Offsets(_) => &["GET"],
         }
     }
 }
@@ -220,6 +222,7 @@ fn route(segments: &[String]) -> Option<Route<'_>> {
         ["connectors", name, "pause"] => Route::Pause(name),
         ["connectors", name, "resume"] => Route::Resume(name),
         ["connectors", name, "stop"] => Route::Stop(name),
+        ["connectors", name, "offsets"] => Route::Offsets(name),
         ["connector-plugins"] => Route::Plugins,
         ["cluster"] => Route::Cluster,
         ["connector-plugins", plugin, "config", "validate"] => Route::Validate(plugin),
@@ -252,6 +255,7 @@ async fn dispatch(herder: &Herder, request: &Request) -> Result<Response, ApiErr
         ("PUT", Route::Stop(name)) => connectors::stop(herder, name).await,
         ("GET", Route::Plugins) => Ok(plugins::list(herder, request)),
         ("PUT", Route::Validate(plugin)) => plugins::validate(herder, plugin, request),
+        ("GET", Route::Offsets(name)) => Ok(json(StatusCode::OK, &herder.offsets(name)?)),
         ("GET", Route::Cluster) => match herder.cluster_info().await {
             Some(info) => Ok(json(StatusCode::OK, &info)),
             None => Err(ApiError::new(

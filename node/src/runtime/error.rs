@@ -108,3 +108,17 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     }
     out
 }
+
+/// An offset commit was rejected because the task now belongs to another assignment:
+/// this instance is a zombie and must stop.
+pub fn fenced(spec: &super::TaskSpec) -> InstanceError {
+    let epoch = spec.fence.as_ref().map_or(0, |f| f.epoch);
+    tracing::warn!(task = %spec.id, epoch, "offset commit rejected (fenced): the task is assigned elsewhere now; stopping this instance");
+    InstanceError::connect(
+        Stage::OffsetCommit,
+        format!(
+            "offset commit of task {} rejected: its assignment epoch {epoch} is no longer current (fenced)",
+            spec.id
+        ),
+    )
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use connect_api::{Record, SinkRecord, SinkTask, SinkTaskContext, TimestampType, TopicPartition};
 use futures::{FutureExt, StreamExt};
-use raftconnect_raft::{Command, InstanceId, RunState};
+use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState};
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
 use rdkafka::{Offset, TopicPartitionList};
@@ -223,7 +223,8 @@ impl SinkLoop {
         if offsets.is_empty() {
             return Ok(());
         }
-        self.ctx
+        let outcome = self
+            .ctx
             .store
             .submit(Command::CommitSinkOffsets {
                 connector: self.spec.id.connector.clone(),
@@ -232,6 +233,9 @@ impl SinkLoop {
             })
             .await
             .map_err(|e| InstanceError::connect(Stage::OffsetCommit, e.to_string()))?;
+        if outcome == CommandOutcome::Fenced {
+            return Err(super::error::fenced(&self.spec));
+        }
         for ((t, p), o) in offsets {
             if let Some(o) = o {
                 self.committed.insert(TopicPartition::new(t, p), o);

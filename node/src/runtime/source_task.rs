@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use connect_api::{SourceRecord, SourceTask, SourceTaskContext};
-use raftconnect_raft::{Command, InstanceId, RunState};
+use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
@@ -170,7 +170,8 @@ impl SourceLoop {
             return Ok(());
         }
         let n = offsets.len();
-        self.ctx
+        let outcome = self
+            .ctx
             .store
             .submit(Command::CommitSourceOffsets {
                 connector: self.spec.id.connector.clone(),
@@ -179,6 +180,9 @@ impl SourceLoop {
             })
             .await
             .map_err(|e| InstanceError::connect(Stage::OffsetCommit, e.to_string()))?;
+        if outcome == CommandOutcome::Fenced {
+            return Err(super::error::fenced(&self.spec));
+        }
         debug!(task = %self.spec.id, partitions = n, acked = self.submitted.acked(), "committed source offsets");
         if let Err(e) = task.commit().await {
             warn!(task = %self.spec.id, "task commit() failed: {}", error_chain(&e));

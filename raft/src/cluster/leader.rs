@@ -34,7 +34,10 @@ pub fn spawn(node: Arc<ClusterNode>) {
                 continue;
             }
             let since = *leader_since.get_or_insert_with(|| {
-                info!(node = node.id, "became the leader: placement starts after one failover timeout at most");
+                info!(
+                    node = node.id,
+                    "became the leader: placement starts after one failover timeout at most"
+                );
                 Instant::now()
             });
             let live = check_liveness(&node, since).await;
@@ -85,7 +88,11 @@ async fn check_liveness(node: &ClusterNode, leader_since: Instant) -> BTreeSet<N
         if ok {
             seen.insert(id, now);
         }
-        let last = seen.get(&id).copied().unwrap_or(leader_since).max(leader_since);
+        let last = seen
+            .get(&id)
+            .copied()
+            .unwrap_or(leader_since)
+            .max(leader_since);
         if now.duration_since(last) <= node.config.failover_timeout {
             live.insert(id);
         }
@@ -97,7 +104,11 @@ async fn check_liveness(node: &ClusterNode, leader_since: Instant) -> BTreeSet<N
 async fn rebalance(node: &ClusterNode, live: &BTreeSet<NodeId>) -> Result<(), String> {
     let changes = node.state().read(|s| {
         let desired = placement::desired_instances(s);
-        let current: BTreeMap<_, _> = s.assignment.iter().map(|(id, a)| (id.clone(), a.node)).collect();
+        let current: BTreeMap<_, _> = s
+            .assignment
+            .iter()
+            .map(|(id, a)| (id.clone(), a.node))
+            .collect();
         let target = placement::place(&desired, live, &current);
         placement::diff(&s.assignment, &target)
     });

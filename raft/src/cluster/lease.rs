@@ -22,9 +22,7 @@ pub fn holds_lease(node: &ClusterNode) -> bool {
         ServerState::Leader => m
             .millis_since_quorum_ack
             .is_some_and(|ms| ms <= lease.as_millis() as u64),
-        ServerState::Follower => {
-            m.current_leader.is_some() && node.since_leader_contact() <= lease
-        }
+        ServerState::Follower => m.current_leader.is_some() && node.since_leader_contact() <= lease,
         // A learner is not yet a member that instances may be assigned to; a candidate
         // has no leader.
         ServerState::Learner | ServerState::Candidate | ServerState::Shutdown => false,
@@ -38,9 +36,15 @@ pub fn spawn(node: Arc<ClusterNode>) {
             let now = holds_lease(&node);
             if now != held {
                 if now {
-                    info!(node = node.id, "lease acquired: this node may run its instances");
+                    info!(
+                        node = node.id,
+                        "lease acquired: this node may run its instances"
+                    );
                 } else {
-                    warn!(node = node.id, "lease lost: no contact with a leader within lease.timeout.ms");
+                    warn!(
+                        node = node.id,
+                        "lease lost: no contact with a leader within lease.timeout.ms"
+                    );
                 }
                 held = now;
             }

@@ -14,6 +14,10 @@
 //! This relies on sled recovering a prefix of its writes after a crash: a `committed` that
 //! survives implies that the entries appended before it survive too.
 
+// openraft's `StorageError` is large, and it is the error type of the traits these
+// helpers serve.
+#![allow(clippy::result_large_err)]
+
 use std::fmt::Debug;
 use std::io;
 use std::ops::{Bound, RangeBounds};

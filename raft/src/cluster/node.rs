@@ -62,6 +62,15 @@ pub struct MemberInfo {
     pub last_seen_ms_ago: Option<u64>,
 }
 
+/// Where an instance runs (`GET /cluster`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AssignmentInfo {
+    /// `connector` or `connector-task`, as Kafka names instances.
+    pub instance: String,
+    pub node: NodeId,
+    pub epoch: u64,
+}
+
 /// `GET /cluster` (our extension of the Connect REST API).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClusterInfo {
@@ -73,6 +82,7 @@ pub struct ClusterInfo {
     pub last_applied_index: Option<u64>,
     pub lease_valid: bool,
     pub members: Vec<MemberInfo>,
+    pub assignments: Vec<AssignmentInfo>,
 }
 
 pub struct ClusterNode {
@@ -160,9 +170,15 @@ impl ClusterNode {
                 .map_err(|e| ClusterError::Config(e.to_string()))?,
         );
         let net = Network::new();
-        let raft = Raft::new(config.node_id, raft_config, net.clone(), log_store, sm_store)
-            .await
-            .map_err(|e| ClusterError::Raft(e.to_string()))?;
+        let raft = Raft::new(
+            config.node_id,
+            raft_config,
+            net.clone(),
+            log_store,
+            sm_store,
+        )
+        .await
+        .map_err(|e| ClusterError::Raft(e.to_string()))?;
         let info = NodeInfo {
             raft_addr: config.raft_advertised.clone(),
             rest_url: config.rest_url.clone(),
@@ -330,7 +346,9 @@ impl ClusterNode {
                         warn!(node = self.id, "join rejected: {why}");
                         return;
                     }
-                    JoinReply::Failed(why) => warn!(node = self.id, via = %addr, "join failed: {why}"),
+                    JoinReply::Failed(why) => {
+                        warn!(node = self.id, via = %addr, "join failed: {why}")
+                    }
                 }
             }
             if self.raft.is_initialized().await.unwrap_or(false)
@@ -338,7 +356,11 @@ impl ClusterNode {
             {
                 // Someone added us already (e.g. a retried join whose reply was lost).
                 let m = self.raft.metrics().borrow().clone();
-                if m.membership_config.membership().voter_ids().any(|v| v == self.id) {
+                if m.membership_config
+                    .membership()
+                    .voter_ids()
+                    .any(|v| v == self.id)
+                {
                     info!(node = self.id, "is a voter of the cluster");
                     return;
                 }
@@ -380,11 +402,7 @@ impl ClusterNode {
             ));
         }
         info!(node = req.id, addr = %req.info.raft_addr, "adding node as learner");
-        if let Err(e) = self
-            .raft
-            .add_learner(req.id, req.info.clone(), true)
-            .await
-        {
+        if let Err(e) = self.raft.add_learner(req.id, req.info.clone(), true).await {
             return JoinReply::Failed(e.to_string());
         }
         let voters: BTreeSet<NodeId> = membership.voter_ids().chain([req.id]).collect();
@@ -412,7 +430,9 @@ impl ClusterNode {
     async fn write_local(&self, cmd: Command) -> WriteReply {
         let timeout = self.config.write_timeout;
         match tokio::time::timeout(timeout, self.raft.client_write(cmd)).await {
-            Err(_) => WriteReply::Failed(format!("not committed within {} ms", timeout.as_millis())),
+            Err(_) => {
+                WriteReply::Failed(format!("not committed within {} ms", timeout.as_millis()))
+            }
             Ok(Ok(resp)) => WriteReply::Applied(resp.data, resp.log_id.index),
             Ok(Err(e)) => match not_leader(&e) {
                 Some(leader) => WriteReply::NotLeader(leader),
@@ -499,13 +519,30 @@ impl ClusterNode {
                         .read(|s| s.nodes.get(id).map(|i| i.rest_url.clone()))
                         .unwrap_or_else(|| n.rest_url.clone()),
                     voter: voters.contains(id),
-                    live: is_leader
-                        .then(|| ago.is_some_and(|a| a <= self.config.failover_timeout)),
-                    last_seen_ms_ago: if is_leader { ago.map(|a| a.as_millis() as u64) } else { None },
+                    live: is_leader.then(|| ago.is_some_and(|a| a <= self.config.failover_timeout)),
+                    last_seen_ms_ago: if is_leader {
+                        ago.map(|a| a.as_millis() as u64)
+                    } else {
+                        None
+                    },
                 }
             })
             .collect();
+        let assignments = self.shared.read(|s| {
+            s.assignment
+                .iter()
+                .map(|(id, a)| AssignmentInfo {
+                    instance: match id {
+                        crate::state::InstanceId::Connector(c) => c.clone(),
+                        crate::state::InstanceId::Task(t) => t.to_string(),
+                    },
+                    node: a.node,
+                    epoch: a.epoch,
+                })
+                .collect()
+        });
         ClusterInfo {
+            assignments,
             node_id: self.id,
             state: format!("{:?}", m.state),
             leader: m.current_leader,

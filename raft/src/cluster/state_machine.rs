@@ -14,6 +14,10 @@
 //! applied as the leader reports them. Commands are deterministic, so re-applying them on
 //! top of the snapshot yields the state the node had before the restart.
 
+// openraft's `StorageError` is large, and it is the error type of the traits these
+// helpers serve.
+#![allow(clippy::result_large_err)]
+
 use std::io::Cursor;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

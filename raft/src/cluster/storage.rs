@@ -36,6 +36,7 @@ pub fn open(dir: &Path) -> Result<(LogStore, StateMachineStore, Arc<SharedState>
 }
 
 /// The stores in an open sled db.
+#[allow(clippy::result_large_err)] // openraft's StorageError, as the stores' constructors
 pub fn open_db(
     db: sled::Db,
 ) -> Result<(LogStore, StateMachineStore, Arc<SharedState>), StorageError> {
