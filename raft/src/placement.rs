@@ -632,7 +632,7 @@ mod tests {
 
     #[test]
     fn diff_lists_new_moved_and_removed_instances() {
-        let a = |node| Assignment { node, epoch: 9 };
+        let a = |node| Assignment::new(node, 9);
         let current: BTreeMap<InstanceId, Assignment> = [
             (conn("a"), a(1)),
             (task("a", 0), a(2)),
@@ -801,7 +801,7 @@ mod tests {
         fn diff_applied_reaches_the_target((desired, live, current) in arb_input()) {
             let mut s = ClusterState::default();
             for (id, node) in &current {
-                s.assignment.insert(id.clone(), Assignment { node: *node, epoch: 1 });
+                s.assignment.insert(id.clone(), Assignment::new(*node, 1));
             }
             let target = place(&desired, &live, &current);
             let changes = diff(&s.assignment, &target);

@@ -150,6 +150,26 @@ impl fmt::Display for NodeInfo {
 pub struct Assignment {
     pub node: NodeId,
     pub epoch: u64,
+    /// Set while the previous owner (node, epoch) hands the instance over: the new
+    /// owner waits, the old one may still commit its final offsets, then releases it
+    /// (or the leader does, once the old node is dead). So a moved instance never runs
+    /// on two live nodes at once, and nothing it finished is lost.
+    pub pending_release: Option<(NodeId, u64)>,
+}
+
+impl Assignment {
+    pub fn new(node: NodeId, epoch: u64) -> Self {
+        Assignment {
+            node,
+            epoch,
+            pending_release: None,
+        }
+    }
+
+    /// May the instance start on its node now?
+    pub fn runnable(&self) -> bool {
+        self.pending_release.is_none()
+    }
 }
 
 /// The proof of ownership an instance attaches to its writes.
@@ -250,9 +270,16 @@ pub enum Command {
         info: NodeInfo,
     },
     /// Places instances on nodes (None: unassign). The entry's log index becomes the
-    /// epoch of every assignment it changes.
+    /// epoch of every assignment it changes. An instance moved off a node waits for
+    /// that node's [`Command::Release`].
     Assign {
         changes: Vec<(InstanceId, Option<NodeId>)>,
+    },
+    /// The owner under `epoch` has stopped the instance (or, sent by the leader, is
+    /// dead): the new owner may start it.
+    Release {
+        instance: InstanceId,
+        epoch: u64,
     },
     /// Applies `command` only if this client's request id is new.
     Idempotent {
@@ -284,7 +311,11 @@ impl ClusterState {
     fn fenced(&self, fence: &Option<Fence>) -> bool {
         match fence {
             None => false,
-            Some(f) => self.assignment.get(&f.instance).map(|a| a.epoch) != Some(f.epoch),
+            Some(f) => match self.assignment.get(&f.instance) {
+                // The current owner, or the previous one finishing its hand-over.
+                Some(a) => a.epoch != f.epoch && a.pending_release.map(|(_, e)| e) != Some(f.epoch),
+                None => true,
+            },
         }
     }
 
@@ -436,9 +467,22 @@ impl ClusterState {
                 for (id, node) in changes {
                     match node {
                         Some(node) => {
-                            if self.assignment.get(&id).map(|a| a.node) != Some(node) {
-                                self.assignment
-                                    .insert(id, Assignment { node, epoch: index });
+                            let old = self.assignment.get(&id).copied();
+                            if old.map(|a| a.node) != Some(node) {
+                                // Moved again mid hand-over: the first owner still has
+                                // to let go. Moved back to the draining owner: nothing
+                                // to wait for.
+                                let pending_release = old
+                                    .and_then(|o| o.pending_release.or(Some((o.node, o.epoch))))
+                                    .filter(|(n, _)| *n != node);
+                                self.assignment.insert(
+                                    id,
+                                    Assignment {
+                                        node,
+                                        epoch: index,
+                                        pending_release,
+                                    },
+                                );
                                 changed = true;
                             }
                         }
@@ -451,6 +495,13 @@ impl ClusterState {
                     CommandOutcome::Unchanged
                 }
             }
+            Command::Release { instance, epoch } => match self.assignment.get_mut(&instance) {
+                Some(a) if a.pending_release.map(|(_, e)| e) == Some(epoch) => {
+                    a.pending_release = None;
+                    CommandOutcome::Updated
+                }
+                _ => CommandOutcome::Unchanged,
+            },
             Command::Idempotent {
                 client,
                 request,
@@ -585,7 +636,7 @@ mod tests {
                 changes: vec![(task.clone(), Some(1))],
             },
         );
-        assert_eq!(s.assignment[&task], Assignment { node: 1, epoch: 7 });
+        assert_eq!(s.assignment[&task], Assignment::new(1, 7));
         let commit = |epoch: u64| Command::CommitSourceOffsets {
             connector: "a".into(),
             offsets: vec![("p".into(), Some(epoch.to_string()))],
@@ -602,12 +653,25 @@ mod tests {
                 changes: vec![(task.clone(), Some(2))],
             },
         );
-        assert_eq!(s.apply(10, commit(7)), CommandOutcome::Fenced);
+        // During the hand-over the old owner may still commit its last offsets...
+        assert_eq!(s.assignment[&task].pending_release, Some((1, 7)));
+        assert!(!s.assignment[&task].runnable());
+        assert_eq!(s.apply(10, commit(7)), CommandOutcome::Updated);
+        // ...until it (or the leader, for a dead node) releases the instance.
+        s.apply(
+            11,
+            Command::Release {
+                instance: task.clone(),
+                epoch: 7,
+            },
+        );
+        assert!(s.assignment[&task].runnable());
+        assert_eq!(s.apply(12, commit(7)), CommandOutcome::Fenced);
         assert_eq!(s.source_offsets["a"]["p"], "7");
-        assert_eq!(s.apply(11, commit(9)), CommandOutcome::Updated);
+        assert_eq!(s.apply(13, commit(9)), CommandOutcome::Updated);
         // Re-assigning to the same node keeps the epoch.
         s.apply(
-            12,
+            14,
             Command::Assign {
                 changes: vec![(task.clone(), Some(2))],
             },

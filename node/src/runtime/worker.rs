@@ -86,6 +86,22 @@ impl Worker {
         if let Some(addr) = &running.addr {
             addr.do_send(SetControl(Control::Stopping));
         }
+        if let Some(fence) = running.fence.clone() {
+            // Once it has stopped (offsets committed), hand it over: if the instance
+            // moved, its new owner is waiting for this.
+            let ctx = self.ctx.clone();
+            let finished = running.finished.clone();
+            tokio::spawn(async move {
+                finished.await;
+                let cmd = Command::Release {
+                    instance: fence.instance.clone(),
+                    epoch: fence.epoch,
+                };
+                if let Err(e) = ctx.store.submit(cmd).await {
+                    warn!(id = %fence.instance, "could not release: {e} (the leader releases it once this node counts as dead)");
+                }
+            });
+        }
         Some(running.finished)
     }
 
@@ -169,7 +185,11 @@ impl Worker {
                 if !*lease.borrow() {
                     return None;
                 }
-                let a = state.assignment.get(id).filter(|a| a.node == *node)?;
+                // Not before the previous owner has let go of it.
+                let a = state
+                    .assignment
+                    .get(id)
+                    .filter(|a| a.node == *node && a.runnable())?;
                 Some(Some(Fence {
                     instance: id.clone(),
                     epoch: a.epoch,

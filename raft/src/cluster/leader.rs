@@ -51,6 +51,9 @@ pub fn spawn(node: Arc<ClusterNode>) {
             if let Err(e) = rebalance(&node, &live).await {
                 warn!(node = node.id, "placement failed: {e}");
             }
+            if let Err(e) = release_dead_owners(&node, &live).await {
+                warn!(node = node.id, "release failed: {e}");
+            }
         }
     });
 }
@@ -98,6 +101,28 @@ async fn check_liveness(node: &ClusterNode, leader_since: Instant) -> BTreeSet<N
         }
     }
     live
+}
+
+/// Releases instances whose previous owner is dead: its lease has expired, so it runs
+/// nothing, and the new owner may start.
+async fn release_dead_owners(node: &ClusterNode, live: &BTreeSet<NodeId>) -> Result<(), String> {
+    let releases: Vec<Command> = node.state().read(|s| {
+        s.assignment
+            .iter()
+            .filter_map(|(id, a)| match a.pending_release {
+                Some((old, epoch)) if !live.contains(&old) => Some(Command::Release {
+                    instance: id.clone(),
+                    epoch,
+                }),
+                _ => None,
+            })
+            .collect()
+    });
+    for cmd in releases {
+        info!(node = node.id, ?cmd, "releasing an instance of a dead node");
+        node.submit(cmd).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// Writes a new placement if the desired instances or the live nodes changed it.

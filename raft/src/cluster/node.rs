@@ -69,6 +69,8 @@ pub struct AssignmentInfo {
     pub instance: String,
     pub node: NodeId,
     pub epoch: u64,
+    /// The node still handing the instance over, if any.
+    pub released_by: Option<NodeId>,
 }
 
 /// `GET /cluster` (our extension of the Connect REST API).
@@ -538,6 +540,7 @@ impl ClusterNode {
                     },
                     node: a.node,
                     epoch: a.epoch,
+                    released_by: a.pending_release.map(|(n, _)| n),
                 })
                 .collect()
         });
