@@ -20,6 +20,7 @@ pub const KEYS: &[&str] = &[
     "raft.election.timeout.min.ms",
     "raft.election.timeout.max.ms",
     "cluster.write.timeout.ms",
+    "join.timeout.ms",
 ];
 
 /// Kafka distributed-worker keys that mean nothing here.
@@ -112,6 +113,7 @@ pub fn from_props(props: &Props) -> Result<ClusterConfig, String> {
     c.election_min = millis(props, "raft.election.timeout.min.ms", c.election_min)?;
     c.election_max = millis(props, "raft.election.timeout.max.ms", c.election_max)?;
     c.write_timeout = millis(props, "cluster.write.timeout.ms", c.write_timeout)?;
+    c.join_timeout = millis(props, "join.timeout.ms", c.join_timeout)?;
     c.validate()?;
     Ok(c)
 }

@@ -195,6 +195,9 @@ pub struct ClusterState {
     pub nodes: BTreeMap<NodeId, NodeInfo>,
     /// Which node runs each connector and task instance (distributed mode).
     pub assignment: BTreeMap<InstanceId, Assignment>,
+    /// Set once by the node that bootstrapped the cluster; a node whose data belongs
+    /// to another cluster is refused.
+    pub cluster_id: Option<String>,
 }
 
 /// The request ids of one client that were applied, bounded: ids at or below `floor`
@@ -268,6 +271,10 @@ pub enum Command {
     RegisterNode {
         id: NodeId,
         info: NodeInfo,
+    },
+    /// Names the cluster; only the first one counts.
+    InitCluster {
+        id: String,
     },
     /// Places instances on nodes (None: unassign). The entry's log index becomes the
     /// epoch of every assignment it changes. An instance moved off a node waits for
@@ -494,6 +501,13 @@ impl ClusterState {
                 } else {
                     CommandOutcome::Unchanged
                 }
+            }
+            Command::InitCluster { id } => {
+                if self.cluster_id.is_some() {
+                    return CommandOutcome::Unchanged;
+                }
+                self.cluster_id = Some(id);
+                CommandOutcome::Updated
             }
             Command::Release { instance, epoch } => match self.assignment.get_mut(&instance) {
                 Some(a) if a.pending_release.map(|(_, e)| e) == Some(epoch) => {

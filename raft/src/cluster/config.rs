@@ -30,6 +30,8 @@ pub struct ClusterConfig {
     pub failover_timeout: Duration,
     /// How long a write waits for a leader (during an election) before failing.
     pub write_timeout: Duration,
+    /// How long a new node keeps trying to join through its peers before giving up.
+    pub join_timeout: Duration,
 }
 
 impl ClusterConfig {
@@ -49,6 +51,7 @@ impl ClusterConfig {
             lease_timeout: Duration::from_millis(1000),
             failover_timeout: Duration::from_millis(2000),
             write_timeout: Duration::from_secs(10),
+            join_timeout: Duration::from_secs(60),
         }
     }
 

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::types::TypeConfig;
 use crate::state::{NodeId, NodeInfo};
+use crate::store::SharedState;
 
 pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, String> {
     bincode::serde::encode_to_vec(v, bincode::config::standard()).map_err(|e| e.to_string())
@@ -34,16 +35,28 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
 #[derive(Clone)]
 pub struct Network {
     pub http: reqwest::Client,
+    /// To stamp requests with our cluster id, so a node of another cluster refuses them.
+    shared: Option<Arc<SharedState>>,
 }
 
+/// The header carrying the sender's cluster id.
+pub const CLUSTER_HEADER: &str = "x-raftconnect-cluster";
+
 impl Network {
+    pub fn for_cluster(shared: Arc<SharedState>) -> Self {
+        Network {
+            shared: Some(shared),
+            ..Self::new()
+        }
+    }
+
     pub fn new() -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_millis(500))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .unwrap_or_default();
-        Network { http }
+        Network { http, shared: None }
     }
 }
 
@@ -61,6 +74,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             target,
             addr: node.raft_addr.clone(),
             http: self.http.clone(),
+            shared: self.shared.clone(),
         }
     }
 }
@@ -69,6 +83,7 @@ pub struct PeerClient {
     target: NodeId,
     addr: String,
     http: reqwest::Client,
+    shared: Option<Arc<SharedState>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,11 +104,15 @@ impl PeerClient {
     {
         let body = encode(req).map_err(|e| RPCError::Network(NetworkError::new(&Transport(e))))?;
         let url = format!("http://{}/raft/{path}", self.addr);
-        let resp = self
-            .http
-            .post(&url)
-            .timeout(timeout)
-            .body(body)
+        let mut req = self.http.post(&url).timeout(timeout).body(body);
+        if let Some(id) = self
+            .shared
+            .as_ref()
+            .and_then(|s| s.read(|s| s.cluster_id.clone()))
+        {
+            req = req.header(CLUSTER_HEADER, id);
+        }
+        let resp = req
             .send()
             .await
             .map_err(|e| RPCError::Unreachable(Unreachable::new(&e)))?;
@@ -163,14 +182,50 @@ pub mod server {
         r
     }
 
+    /// Refuses requests stamped with another cluster's id.
+    fn same_cluster(
+        shared: Arc<SharedState>,
+    ) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
+        warp::header::optional::<String>(CLUSTER_HEADER)
+            .and_then(move |theirs: Option<String>| {
+                let ours = shared.read(|s| s.cluster_id.clone());
+                async move {
+                    match (ours, theirs) {
+                        (Some(o), Some(t)) if o != t => Err(warp::reject::custom(OtherCluster)),
+                        _ => Ok(()),
+                    }
+                }
+            })
+            .untuple_one()
+    }
+
+    #[derive(Debug)]
+    struct OtherCluster;
+    impl warp::reject::Reject for OtherCluster {}
+
+    /// Routes refused for a cluster mismatch answer 409 with a message.
+    pub async fn recover(r: warp::Rejection) -> Result<warp::reply::Response, warp::Rejection> {
+        if r.find::<OtherCluster>().is_some() {
+            let mut resp = warp::reply::Response::new(
+                "the sender belongs to another raftconnect cluster".into(),
+            );
+            *resp.status_mut() = warp::http::StatusCode::CONFLICT;
+            return Ok(resp);
+        }
+        Err(r)
+    }
+
     /// `on_append` is called for every append-entries request (the leader's heartbeats
     /// included): the follower side of the lease.
     pub fn routes(
         raft: Raft,
         on_append: Arc<dyn Fn() + Send + Sync>,
+        shared: Arc<SharedState>,
     ) -> impl Filter<Extract = (warp::reply::Response,), Error = warp::Rejection> + Clone {
+        let guard = same_cluster(shared);
         let r1 = raft.clone();
         let append = warp::path!("raft" / "append")
+            .and(guard.clone())
             .and(warp::post())
             .and(warp::body::bytes())
             .then(move |body: bytes::Bytes| {
@@ -191,6 +246,7 @@ pub mod server {
             });
         let r2 = raft.clone();
         let vote = warp::path!("raft" / "vote")
+            .and(guard.clone())
             .and(warp::post())
             .and(warp::body::bytes())
             .then(move |body: bytes::Bytes| {
@@ -204,6 +260,7 @@ pub mod server {
             });
         let r3 = raft;
         let snapshot = warp::path!("raft" / "snapshot")
+            .and(guard)
             .and(warp::post())
             .and(warp::body::content_length_limit(256 * 1024 * 1024))
             .and(warp::body::bytes())

@@ -83,6 +83,7 @@ pub struct ClusterInfo {
     pub last_log_index: Option<u64>,
     pub last_applied_index: Option<u64>,
     pub lease_valid: bool,
+    pub cluster_id: Option<String>,
     pub members: Vec<MemberInfo>,
     pub assignments: Vec<AssignmentInfo>,
 }
@@ -171,7 +172,7 @@ impl ClusterNode {
                 .validate()
                 .map_err(|e| ClusterError::Config(e.to_string()))?,
         );
-        let net = Network::new();
+        let net = Network::for_cluster(shared.clone());
         let raft = Raft::new(
             config.node_id,
             raft_config,
@@ -214,6 +215,7 @@ impl ClusterNode {
                     *t = Instant::now();
                 }
             }),
+            self.shared.clone(),
         );
         let me = self.clone();
         let write = warp::path!("cluster" / "write")
@@ -261,6 +263,8 @@ impl ClusterNode {
             .or(ping)
             .unify()
             .or(info)
+            .unify()
+            .recover(server::recover)
             .unify();
         let listener = tokio::net::TcpListener::bind(self.config.raft_listen)
             .await
@@ -273,20 +277,59 @@ impl ClusterNode {
         Ok(())
     }
 
-    /// Bootstraps a new cluster (the lowest id among this node and its peers, with no
-    /// prior state), or joins an existing one, or, with state, just rejoins.
+    /// The cluster ids the reachable peers report (None: a peer not in a cluster yet).
+    async fn peer_clusters(&self) -> Vec<(String, Option<String>)> {
+        let mut out = Vec::new();
+        for addr in self.config.peers.values() {
+            let url = format!("http://{addr}/cluster/info");
+            let info = async {
+                let r = self
+                    .net
+                    .http
+                    .get(&url)
+                    .timeout(Duration::from_secs(1))
+                    .send()
+                    .await
+                    .ok()?;
+                decode::<ClusterInfo>(&r.bytes().await.ok()?).ok()
+            }
+            .await;
+            if let Some(info) = info {
+                out.push((addr.clone(), info.cluster_id));
+            }
+        }
+        out
+    }
+
+    /// Rejoins with existing state (refusing a data dir of another cluster), bootstraps
+    /// a new cluster (the lowest id among this node and its peers, when no peer is in a
+    /// cluster yet), or joins an existing one through the peers.
     async fn form_cluster(self: Arc<Self>) -> Result<(), ClusterError> {
         let initialized = self
             .raft
             .is_initialized()
             .await
             .map_err(|e| ClusterError::Raft(e.to_string()))?;
+        let peers = self.peer_clusters().await;
         if initialized {
-            info!(node = self.id, "rejoining with existing state");
+            let ours = self.shared.read(|s| s.cluster_id.clone());
+            if let Some(ours) = &ours {
+                if let Some((addr, Some(theirs))) = peers
+                    .iter()
+                    .find(|(_, c)| c.as_ref().is_some_and(|c| c != ours))
+                {
+                    return Err(ClusterError::Config(format!(
+                        "the data dir {} belongs to cluster {ours}, but peer {addr} is in cluster {theirs}; start this node with an empty data dir to join that cluster",
+                        self.config.data_dir.display()
+                    )));
+                }
+            }
+            info!(node = self.id, cluster = ?ours, "rejoining with existing state");
             return Ok(());
         }
+        let peers_in_a_cluster = peers.iter().any(|(_, c)| c.is_some());
         let lowest = self.config.peers.keys().copied().chain([self.id]).min();
-        if lowest == Some(self.id) {
+        if lowest == Some(self.id) && !peers_in_a_cluster {
             info!(node = self.id, "bootstrapping a new cluster");
             let members: BTreeMap<NodeId, NodeInfo> = [(self.id, self.info.clone())].into();
             match self.raft.initialize(members).await {
@@ -296,28 +339,45 @@ impl ClusterNode {
             }
             let me = self.clone();
             tokio::spawn(async move {
-                let cmd = Command::RegisterNode {
-                    id: me.id,
-                    info: me.info.clone(),
-                };
-                if let Err(e) = me.submit(cmd).await {
-                    warn!("could not register this node: {e}");
+                let cluster_id = format!("{:032x}", now_nanos() ^ ((me.id as u128) << 64));
+                for cmd in [
+                    Command::InitCluster { id: cluster_id },
+                    Command::RegisterNode {
+                        id: me.id,
+                        info: me.info.clone(),
+                    },
+                ] {
+                    if let Err(e) = me.submit(cmd).await {
+                        warn!("could not initialise the cluster: {e}");
+                    }
                 }
             });
-        } else {
-            let me = self.clone();
-            tokio::spawn(async move { me.join_loop().await });
+            return Ok(());
         }
-        Ok(())
+        if self.config.peers.is_empty() {
+            return Err(ClusterError::Join(
+                "this node has no state and no peers to join (peers / --peers)".into(),
+            ));
+        }
+        let timeout = self.config.join_timeout;
+        match tokio::time::timeout(timeout, self.join_loop()).await {
+            Ok(r) => r.map_err(ClusterError::Join),
+            Err(_) => Err(ClusterError::Join(format!(
+                "no peer of {:?} accepted this node within {} s (join.timeout.ms): are they running and reachable?",
+                self.config.peers.values().collect::<Vec<_>>(),
+                timeout.as_secs()
+            ))),
+        }
     }
 
-    async fn join_loop(&self) {
+    async fn join_loop(&self) -> Result<(), String> {
         let req = JoinRequest {
             id: self.id,
             info: self.info.clone(),
         };
-        let Ok(body) = encode(&req) else { return };
+        let body = encode(&req)?;
         let mut targets: Vec<String> = self.config.peers.values().cloned().collect();
+        let mut attempts = 0u32;
         loop {
             let mut next = Vec::new();
             for addr in &targets {
@@ -335,38 +395,27 @@ impl ClusterNode {
                         Ok(Ok(reply)) => reply,
                         _ => continue,
                     },
-                    Err(_) => continue,
+                    Err(e) => {
+                        if attempts % 10 == 0 {
+                            info!(node = self.id, peer = %addr, "waiting to join: {e}");
+                        }
+                        continue;
+                    }
                 };
                 match reply {
                     JoinReply::Joined => {
                         info!(node = self.id, via = %addr, "joined the cluster");
-                        return;
+                        return Ok(());
                     }
                     JoinReply::NotLeader(Some((_, leader))) => next.push(leader),
                     JoinReply::NotLeader(None) => {}
-                    JoinReply::Rejected(why) => {
-                        warn!(node = self.id, "join rejected: {why}");
-                        return;
-                    }
+                    JoinReply::Rejected(why) => return Err(format!("rejected by {addr}: {why}")),
                     JoinReply::Failed(why) => {
                         warn!(node = self.id, via = %addr, "join failed: {why}")
                     }
                 }
             }
-            if self.raft.is_initialized().await.unwrap_or(false)
-                && self.raft.metrics().borrow().current_leader.is_some()
-            {
-                // Someone added us already (e.g. a retried join whose reply was lost).
-                let m = self.raft.metrics().borrow().clone();
-                if m.membership_config
-                    .membership()
-                    .voter_ids()
-                    .any(|v| v == self.id)
-                {
-                    info!(node = self.id, "is a voter of the cluster");
-                    return;
-                }
-            }
+            attempts += 1;
             next.extend(self.config.peers.values().cloned());
             next.dedup();
             targets = next;
@@ -545,6 +594,7 @@ impl ClusterNode {
                 .collect()
         });
         ClusterInfo {
+            cluster_id: self.shared.read(|s| s.cluster_id.clone()),
             assignments,
             node_id: self.id,
             state: format!("{:?}", m.state),
@@ -642,7 +692,7 @@ impl Store for ClusterNode {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Err(StoreError::Unavailable(format!(
-            "no leader accepted the write within {} ms ({last_error})",
+            "no leader committed the write within {} ms ({last_error}); if a leader received it, it is applied only once a quorum of nodes is back",
             self.config.write_timeout.as_millis()
         )))
     }
