@@ -29,6 +29,8 @@ pub enum Outcome {
 #[rtype(result = "()")]
 pub struct InstanceEnded {
     pub id: InstanceId,
+    /// Which run of the instance ended: a newer run of the same id may already exist.
+    pub serial: u64,
     pub generation: u64,
     pub outcome: Outcome,
 }
@@ -38,8 +40,12 @@ pub type RunFn = Box<
     dyn FnOnce(watch::Receiver<Control>) -> BoxFuture<'static, Result<(), InstanceError>> + Send,
 >;
 
+/// Numbers every instance run this process starts.
+static NEXT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 pub struct InstanceActor {
     pub id: InstanceId,
+    pub serial: u64,
     pub generation: u64,
     fence: Option<Fence>,
     ctx: Arc<WorkerContext>,
@@ -68,6 +74,7 @@ impl InstanceActor {
         let finished = rx.map(|_| ()).boxed().shared();
         InstanceActor {
             id,
+            serial: NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             generation,
             fence,
             ctx,
@@ -159,6 +166,7 @@ impl Handler<Ended> for InstanceActor {
     fn handle(&mut self, msg: Ended, ctx: &mut Context<Self>) {
         self.worker.do_send(InstanceEnded {
             id: self.id.clone(),
+            serial: self.serial,
             generation: self.generation,
             outcome: msg.0,
         });

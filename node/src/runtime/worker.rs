@@ -24,6 +24,7 @@ use super::{connector, sink_task, source_task, TaskSpec};
 
 struct Running {
     addr: Option<Addr<InstanceActor>>,
+    serial: u64,
     generation: u64,
     /// For tasks: the task config it runs with.
     config: Props,
@@ -124,11 +125,13 @@ impl Worker {
             ctx.address().recipient(),
         );
         let finished = actor.finished.clone();
+        let serial = actor.serial;
         let addr = actor.start();
         self.instances.insert(
             id,
             Running {
                 addr: Some(addr),
+                serial,
                 generation: want.generation,
                 config: want.config,
                 fence: want.fence,
@@ -409,7 +412,7 @@ impl Handler<InstanceEnded> for Worker {
         let Some(r) = self.instances.get_mut(&msg.id) else {
             return; // we stopped it on purpose
         };
-        if r.generation != msg.generation {
+        if r.serial != msg.serial {
             return;
         }
         match msg.outcome {
