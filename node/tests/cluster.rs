@@ -14,6 +14,14 @@ use std::time::Duration;
 use serde_json::json;
 use testkit::{wait_until, Broker, Cluster};
 
+/// Cluster tests depend on timing (leases of 1 s): run them one at a time, not two
+/// clusters fighting over two cores.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_raftconnect"))
 }
@@ -134,6 +142,7 @@ const STRING_CONVERTERS: &str = "key.converter=org.apache.kafka.connect.storage.
 
 #[test]
 fn configs_replicate_and_survive_node_loss_and_full_restart() {
+    let _serial = serial();
     let broker = Broker::start();
     let mut c = Cluster::start(bin(), &broker.bootstrap, 3, STRING_CONVERTERS);
     let sink = json!({"name": "s", "config": {
@@ -188,6 +197,7 @@ fn configs_replicate_and_survive_node_loss_and_full_restart() {
 
 #[test]
 fn killing_the_task_owner_fails_over_in_seconds_without_gaps() {
+    let _serial = serial();
     let broker = Broker::start();
     let mut c = Cluster::start(bin(), &broker.bootstrap, 3, STRING_CONVERTERS);
     let input = c.dir.path().join("seq.txt");
@@ -237,6 +247,7 @@ fn killing_the_task_owner_fails_over_in_seconds_without_gaps() {
 
 #[test]
 fn a_paused_node_loses_its_task_and_is_fenced_when_it_resumes() {
+    let _serial = serial();
     let broker = Broker::start();
     let c = Cluster::start(bin(), &broker.bootstrap, 3, STRING_CONVERTERS);
     let input = c.dir.path().join("seq.txt");
@@ -287,6 +298,7 @@ fn a_paused_node_loses_its_task_and_is_fenced_when_it_resumes() {
 
 #[test]
 fn a_fourth_node_takes_a_fair_share_without_restarting_the_rest() {
+    let _serial = serial();
     let broker = Broker::start();
     broker.create_topic("multi", 8);
     let mut c = Cluster::start(bin(), &broker.bootstrap, 3, STRING_CONVERTERS);

@@ -8,6 +8,14 @@ use std::time::Duration;
 use serde_json::json;
 use testkit::{free_port, wait_until, Broker, Cluster};
 
+/// Cluster tests depend on timing (leases of 1 s): run them one at a time, not two
+/// clusters fighting over two cores.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_raftconnect"))
 }
@@ -72,6 +80,7 @@ fn node_args(
 
 #[test]
 fn unreachable_peers_fail_the_join_with_a_clear_error() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let dead = free_port();
     let args = node_args(
@@ -92,6 +101,7 @@ fn unreachable_peers_fail_the_join_with_a_clear_error() {
 
 #[test]
 fn a_duplicate_node_id_is_rejected() {
+    let _serial = serial();
     let broker = Broker::start();
     let c = Cluster::start(bin(), &broker.bootstrap, 3, "");
     let dir = tempfile::tempdir().unwrap();
@@ -104,6 +114,7 @@ fn a_duplicate_node_id_is_rejected() {
 
 #[test]
 fn a_data_dir_of_another_cluster_is_refused() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     // Cluster A: node 2 alone (no peers: it bootstraps).
     let (raft_a, rest_a) = (free_port(), free_port());
@@ -145,6 +156,7 @@ fn a_data_dir_of_another_cluster_is_refused() {
 
 #[test]
 fn writes_without_quorum_fail_with_503_and_are_not_applied() {
+    let _serial = serial();
     let broker = Broker::start();
     let mut c = Cluster::start(bin(), &broker.bootstrap, 3, "cluster.write.timeout.ms=3000");
     let leader = c.get(1, "/cluster")["leader"].as_u64().unwrap();
