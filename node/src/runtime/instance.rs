@@ -59,17 +59,27 @@ pub struct InstanceActor {
     worker: Recipient<InstanceEnded>,
 }
 
+/// What to run, and how it starts.
+pub struct Launch {
+    pub id: InstanceId,
+    pub generation: u64,
+    pub fence: Option<Fence>,
+    pub initial: Control,
+    pub run: RunFn,
+    /// The previous run of the same id, to wait for.
+    pub after: Option<Finished>,
+}
+
 impl InstanceActor {
-    pub fn new(
-        id: InstanceId,
-        generation: u64,
-        fence: Option<Fence>,
-        ctx: Arc<WorkerContext>,
-        initial: Control,
-        run: RunFn,
-        after: Option<Finished>,
-        worker: Recipient<InstanceEnded>,
-    ) -> Self {
+    pub fn new(launch: Launch, ctx: Arc<WorkerContext>, worker: Recipient<InstanceEnded>) -> Self {
+        let Launch {
+            id,
+            generation,
+            fence,
+            initial,
+            run,
+            after,
+        } = launch;
         let (tx, rx) = futures::channel::oneshot::channel::<()>();
         let finished = rx.map(|_| ()).boxed().shared();
         InstanceActor {

@@ -19,7 +19,7 @@ use tracing::{info, warn};
 
 use super::context::{Control, WorkerContext};
 use super::error::{InstanceError, Stage};
-use super::instance::{Finished, InstanceActor, InstanceEnded, Outcome, RunFn, SetControl};
+use super::instance::{Finished, InstanceActor, InstanceEnded, Launch, Outcome, RunFn, SetControl};
 use super::{connector, sink_task, source_task, TaskSpec};
 
 struct Running {
@@ -46,6 +46,14 @@ pub enum Placement {
         node: NodeId,
         lease: watch::Receiver<bool>,
     },
+}
+
+/// A STOPPED connector whose status this node reports.
+struct StoppedConnector {
+    name: String,
+    generation: u64,
+    has_task_configs: bool,
+    fence: Option<Fence>,
 }
 
 /// An instance that should run here.
@@ -114,16 +122,15 @@ impl Worker {
             }
             DesiredRun::Task(spec) => self.task_run(spec),
         };
-        let actor = InstanceActor::new(
-            id.clone(),
-            want.generation,
-            want.fence.clone(),
-            self.ctx.clone(),
-            want.control,
+        let launch = Launch {
+            id: id.clone(),
+            generation: want.generation,
+            fence: want.fence.clone(),
+            initial: want.control,
             run,
             after,
-            ctx.address().recipient(),
-        );
+        };
+        let actor = InstanceActor::new(launch, self.ctx.clone(), ctx.address().recipient());
         let finished = actor.finished.clone();
         let serial = actor.serial;
         let addr = actor.start();
@@ -203,12 +210,7 @@ impl Worker {
 
     /// The instances that should run here now, and the STOPPED connectors this node
     /// is responsible for reporting.
-    fn desired(
-        &self,
-    ) -> (
-        BTreeMap<InstanceId, Desired>,
-        Vec<(String, u64, bool, Option<Fence>)>,
-    ) {
+    fn desired(&self) -> (BTreeMap<InstanceId, Desired>, Vec<StoppedConnector>) {
         self.ctx.store.state().read(|s| {
             let mut want = BTreeMap::new();
             let mut stopped = Vec::new();
@@ -219,12 +221,12 @@ impl Worker {
                     TargetState::Paused => Control::Paused,
                     TargetState::Stopped => {
                         if let Some(fence) = self.ownership(s, &cid) {
-                            stopped.push((
-                                name.clone(),
-                                entry.generation,
-                                s.task_configs.contains_key(name),
+                            stopped.push(StoppedConnector {
+                                name: name.clone(),
+                                generation: entry.generation,
+                                has_task_configs: s.task_configs.contains_key(name),
                                 fence,
-                            ));
+                            });
                         }
                         continue;
                     }
@@ -296,7 +298,13 @@ impl Worker {
                 self.stop_instance(&id);
             }
         }
-        for (name, generation, has_task_configs, fence) in stopped {
+        for StoppedConnector {
+            name,
+            generation,
+            has_task_configs,
+            fence,
+        } in stopped
+        {
             self.on_stopped(&name, generation, has_task_configs, fence);
         }
         let stopped_now: Vec<String> = self

@@ -396,7 +396,7 @@ impl ClusterNode {
                         _ => continue,
                     },
                     Err(e) => {
-                        if attempts % 10 == 0 {
+                        if attempts.is_multiple_of(10) {
                             info!(node = self.id, peer = %addr, "waiting to join: {e}");
                         }
                         continue;
