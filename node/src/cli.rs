@@ -45,6 +45,20 @@ enum Commands {
         #[arg(long)]
         dev_broker: bool,
     },
+    /// Runs a connector config's transformation chain (SMTs) over records given as JSON
+    /// lines (a file, or stdin) and prints the results: no cluster or broker needed.
+    Transform {
+        /// The connector config (.properties or JSON) with its transforms / predicates.
+        config: PathBuf,
+        /// Records, one JSON object per line; stdin when absent.
+        records: Option<PathBuf>,
+    },
+    /// Runs declarative SMT test files (config, input records, expected records); exits
+    /// non-zero with a diff when any test fails.
+    Test {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Runs a node of a distributed cluster: configs, offsets, statuses and task
     /// placement replicated with Raft among the nodes.
     Node {
@@ -96,6 +110,14 @@ pub fn main() -> i32 {
             connector_configs,
             dev_broker,
         } => standalone(&worker_properties, &connector_configs, dev_broker),
+        Commands::Transform { config, records } => {
+            crate::transform_cli::transform(&config, records.as_deref()).map_err(StartError::Config)
+        }
+        Commands::Test { files } => match crate::transform_cli::run_tests(&files) {
+            Ok((_, 0)) => Ok(()),
+            Ok((_, failed)) => Err(StartError::Config(format!("{failed} test(s) failed"))),
+            Err(e) => Err(StartError::Config(e)),
+        },
         Commands::Node {
             worker_properties,
             node_id,

@@ -14,4 +14,5 @@ pub mod kafka;
 pub mod plugins;
 pub mod rest;
 pub mod runtime;
+pub mod transform_cli;
 pub mod worker_config;
