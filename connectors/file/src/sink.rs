@@ -207,8 +207,13 @@ impl SinkTask for FileStreamSinkTask {
             lines.push_str(&record.record.value.to_string());
             lines.push('\n');
         }
+        // Each batch goes to the OS right away (as Kafka's PrintStream writes every line),
+        // so readers of the file see it; flush() adds the fsync that offsets wait for.
         let result = match &mut self.output {
-            Some(Output::File { writer, .. }) => writer.write_all(lines.as_bytes()).await,
+            Some(Output::File { writer, .. }) => match writer.write_all(lines.as_bytes()).await {
+                Ok(()) => writer.flush().await,
+                Err(e) => Err(e),
+            },
             Some(Output::Stream(writer)) => writer.write_all(lines.as_bytes()).await,
             None => {
                 return Err(ConnectError::Other(
