@@ -137,6 +137,13 @@ fn resolve(class: &str) -> Option<(&'static str, bool, bool)> {
     })
 }
 
+/// The full Java class name a converter class name or alias stands for (e.g.
+/// `JsonConverter` -> `org.apache.kafka.connect.json.JsonConverter`), for error reports
+/// that name the executing class.
+pub fn canonical_class(class: &str) -> Option<&'static str> {
+    resolve(class).map(|(name, _, _)| name)
+}
+
 /// Instantiates a converter by Java class name or alias (e.g. `JsonConverter`, `Json`).
 pub fn new_converter(class: &str) -> Result<Box<dyn Converter>, ConverterError> {
     let (name, conv, _) =

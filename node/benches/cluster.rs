@@ -17,10 +17,20 @@
 //! 3. **Offset commit throughput**: concurrent submits on the leader for a fixed time,
 //!    each command carrying 1 partition's offset, then 100 partitions' offsets.
 //!
+//! The placement keeps task 0 off the node that runs the connector instance, which is
+//! the leader at first, and a follower kill does not move leadership: unsteered, every
+//! kill hits a follower. So the first half of the rounds runs as it comes, and each
+//! round of the second half first moves leadership when the task's owner is not the
+//! leader (kill -9 of the leader, restart, recover; not measured; up to 4 times). Once
+//! the owner is the leader, a leader kill tends to leave the task on the new leader, so
+//! little steering is needed. Each round is classified by what it actually killed.
+//! RAFTCONNECT_BENCH_STEER=0 turns steering off.
+//!
 //! Percentiles are nearest-rank: with n samples, p99 is the max whenever n < 100.
 //!
 //! `cargo bench -p raftconnect --bench cluster`. Environment:
 //! * RAFTCONNECT_BENCH_KILLS=N: failover rounds (default 10; 0 skips part 1);
+//! * RAFTCONNECT_BENCH_STEER=0: never move leadership onto the task's owner;
 //! * RAFTCONNECT_BENCH_WRITES=N: sequential writes per path (default 2000);
 //! * RAFTCONNECT_BENCH_SECS=S: duration of each throughput run (default 5);
 //! * RAFTCONNECT_BENCH_INFLIGHT=N: concurrent submits (default 64).
@@ -48,6 +58,8 @@ const STATUS_POLL: Duration = Duration::from_millis(20);
 const FAILOVER_TIMEOUT: Duration = Duration::from_secs(60);
 const RECOVERY_TIMEOUT: Duration = Duration::from_secs(60);
 const BATCH_PARTITIONS: usize = 100;
+/// Unmeasured leader kills per round at most, when steering leadership onto the owner.
+const MAX_SHUFFLES: u32 = 4;
 
 type Res<T> = Result<T, String>;
 
@@ -145,6 +157,8 @@ struct Kill {
 struct FailoverResult {
     kills: Vec<Kill>,
     lines_written: u64,
+    /// Unmeasured kills of the leader that moved leadership onto the task's owner.
+    shuffles: u32,
 }
 
 /// Appends numbered lines to `path` (20 every 100 ms) until stopped.
@@ -260,7 +274,7 @@ fn recovered(c: &Cluster, id: u64) -> bool {
     live && info["leader"].is_u64() && c.get(id, "/cluster")["lease_valid"] == true
 }
 
-fn failover_bench(kills: u64) -> Res<FailoverResult> {
+fn failover_bench(kills: u64, steer: bool) -> Res<FailoverResult> {
     let broker = Broker::start();
     let mut c = Cluster::start(
         Path::new(env!("CARGO_BIN_EXE_raftconnect")),
@@ -280,8 +294,45 @@ fn failover_bench(kills: u64) -> Res<FailoverResult> {
         return Err(format!("creating the connector: {code} {body}"));
     }
     let mut out = Vec::new();
+    let mut total_shuffles = 0;
     for round in 1..=kills {
-        let owner = stable_owner(&c)?;
+        // Placement keeps the task off the node running the connector instance (the
+        // leader, at first), so in the second half of the rounds leadership is moved
+        // first when needed, by kill -9 of the leader (not measured), until the task's
+        // owner is the leader.
+        let want_leader = steer && round > kills / 2;
+        let mut shuffles = 0;
+        let owner = loop {
+            let owner = stable_owner(&c)?;
+            let leader = c.get_any("/cluster")["leader"].as_u64();
+            if !want_leader || leader == Some(owner) || shuffles >= MAX_SHUFFLES {
+                break owner;
+            }
+            let Some(l) = leader else {
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            };
+            shuffles += 1;
+            c.kill9(l);
+            poll_until(RECOVERY_TIMEOUT, Duration::from_millis(50), || {
+                c.get_any("/cluster")["leader"]
+                    .as_u64()
+                    .is_some_and(|n| n != l)
+            })
+            .ok_or_else(|| format!("round {round}: no new leader after kill -9 of leader {l}"))?;
+            c.start_node(l);
+            poll_until(RECOVERY_TIMEOUT, Duration::from_millis(50), || {
+                recovered(&c, l)
+            })
+            .ok_or_else(|| {
+                format!(
+                    "round {round}: leader {l} did not rejoin: {}\n{}",
+                    c.get_any("/cluster"),
+                    log_tail(&c, l)
+                )
+            })?;
+        };
+        total_shuffles += shuffles;
         // Let the task commit some offsets under its current owner.
         thread::sleep(Duration::from_millis(1000));
         let leader = c.get_any("/cluster")["leader"].as_u64();
@@ -322,10 +373,15 @@ fn failover_bench(kills: u64) -> Res<FailoverResult> {
         })?;
         println!(
             "  round {round:>2}: killed node {owner} ({}), task RUNNING elsewhere after {:>6.0} ms; \
-             3 live voters again {:>5.0} ms after the restart",
+             3 live voters again {:>5.0} ms after the restart{}",
             if was_leader { "leader  " } else { "follower" },
             ms(failover),
-            ms(recovery)
+            ms(recovery),
+            if shuffles > 0 {
+                format!(" (after {shuffles} unmeasured leader kill(s) to move leadership)")
+            } else {
+                String::new()
+            }
         );
         let _ = std::io::stdout().flush();
         out.push(Kill {
@@ -339,6 +395,7 @@ fn failover_bench(kills: u64) -> Res<FailoverResult> {
     Ok(FailoverResult {
         kills: out,
         lines_written,
+        shuffles: total_shuffles,
     })
 }
 
@@ -526,6 +583,7 @@ fn run() -> Res<()> {
     let writes = env_num("RAFTCONNECT_BENCH_WRITES", 2000)?.max(1) as usize;
     let secs = env_num("RAFTCONNECT_BENCH_SECS", 5)?.max(1);
     let inflight = env_num("RAFTCONNECT_BENCH_INFLIGHT", 64)?.max(1) as usize;
+    let steer = env_num("RAFTCONNECT_BENCH_STEER", 1)? != 0;
     let cores = thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(0);
@@ -540,7 +598,7 @@ fn run() -> Res<()> {
             "\n[1/3] failover: {kills} kill -9 rounds of the task owner (3 processes + broker)"
         );
         let _ = std::io::stdout().flush();
-        Some(failover_bench(kills)?)
+        Some(failover_bench(kills, steer)?)
     } else {
         None
     };
@@ -596,9 +654,17 @@ fn run() -> Res<()> {
             row("restart -> 3 live voters", &Stats::of(&recovery), 0)
         );
         println!(
-            "   kills: {} of the leader, {} of a follower",
+            "   kills: {} of the leader, {} of a follower{}",
             leader.len(),
-            follower.len()
+            follower.len(),
+            if steer {
+                format!(
+                    " (second half steered: {} unmeasured leader kills moved leadership onto the owner)",
+                    f.shuffles
+                )
+            } else {
+                String::new()
+            }
         );
     }
     println!(

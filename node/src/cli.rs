@@ -18,6 +18,7 @@ use crate::kafka::dev_broker::DevBroker;
 use crate::kafka::topics::TopicAdmin;
 use crate::plugins::Plugins;
 use crate::runtime::context::WorkerContext;
+use crate::runtime::errors::metrics::TaskMetricsRegistry;
 use crate::runtime::worker::{Placement, Shutdown, Worker};
 use crate::worker_config::WorkerConfig;
 
@@ -219,13 +220,18 @@ fn standalone(
             TopicAdmin::new(&crate::kafka::admin_config(&config), dev)
                 .map_err(|e| StartError::Runtime(format!("cannot create Kafka admin client: {e}")))?,
         );
+        let task_metrics = Arc::new(TaskMetricsRegistry::default());
         let ctx = Arc::new(WorkerContext {
             config: config.clone(),
             store: store.clone(),
             plugins: plugins.clone(),
             topics,
+            task_metrics: task_metrics.clone(),
         });
-        let herder = Arc::new(Herder::new(store.clone(), plugins, config.worker_id.clone()));
+        let herder = Arc::new(
+            Herder::new(store.clone(), plugins, config.worker_id.clone())
+                .with_task_metrics(task_metrics),
+        );
         for (file, name, cfg) in connectors {
             herder
                 .put_connector_config(&name, cfg)
@@ -358,17 +364,18 @@ fn distributed(
             })?,
         );
         let store: Arc<dyn Store> = node.clone();
+        let task_metrics = Arc::new(TaskMetricsRegistry::default());
         let ctx = Arc::new(WorkerContext {
             config: config.clone(),
             store,
             plugins: plugins.clone(),
             topics,
+            task_metrics: task_metrics.clone(),
         });
-        let herder = Arc::new(Herder::for_cluster(
-            node.clone(),
-            plugins,
-            config.worker_id.clone(),
-        ));
+        let herder = Arc::new(
+            Herder::for_cluster(node.clone(), plugins, config.worker_id.clone())
+                .with_task_metrics(task_metrics),
+        );
         let placement = Placement::Assigned {
             node: node.id,
             lease: node.lease(),

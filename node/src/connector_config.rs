@@ -7,9 +7,11 @@ use connect_api::config::{
 use connect_api::{ConnectorKind, Props};
 
 use crate::plugins::Plugins;
+use crate::runtime::errors::config as errors_config;
 
 const COMMON: &str = "Common";
 const TRANSFORMS: &str = "Transforms";
+const PREDICATES: &str = "Predicates";
 
 fn common_def() -> ConfigDef {
     ConfigDef::new()
@@ -76,6 +78,15 @@ fn common_def() -> ConfigDef {
                 .order(1)
                 .display_name("Transforms"),
         )
+        .define(
+            ConfigKey::new("predicates", ConfigType::List)
+                .default_value(ConfigValue::List(Vec::new()))
+                .importance(Importance::Low)
+                .doc("Aliases for the predicates used by transformations.")
+                .group(PREDICATES)
+                .order(1)
+                .display_name("Predicates"),
+        )
 }
 
 fn sink_def() -> ConfigDef {
@@ -132,6 +143,7 @@ pub fn validate(plugins: &Plugins, config: &Props) -> Result<ConfigInfos, Valida
     if plugin.kind == ConnectorKind::Sink {
         def = def.merge(&sink_def());
     }
+    def = def.merge(&errors_config::config_def(plugin.kind));
     let mut infos = def.validate(config);
     infos.name = plugin.class.to_string();
     let instance = (plugin.create)();
@@ -153,14 +165,8 @@ pub fn validate(plugins: &Plugins, config: &Props) -> Result<ConfigInfos, Valida
             infos.add_error("header.converter", e.to_string());
         }
     }
-    if config
-        .get("transforms")
-        .is_some_and(|t| !t.trim().is_empty())
-    {
-        infos.add_error(
-            "transforms",
-            "Single Message Transforms are not available in this build yet; remove 'transforms' to run this connector".to_string(),
-        );
+    for (key, message) in smt::chain::validate(config) {
+        infos.add_error(&key, message);
     }
     if plugin.kind == ConnectorKind::Sink {
         let has_topics = config.get("topics").is_some_and(|t| !t.trim().is_empty());
@@ -185,8 +191,48 @@ pub fn validate(plugins: &Plugins, config: &Props) -> Result<ConfigInfos, Valida
             }
             (true, false) => {}
         }
+        validate_dlq_topic(config, &mut infos);
     }
     Ok(infos)
+}
+
+/// The DLQ topic may not be one the sink reads (Kafka's `SinkConnectorConfig.validate`:
+/// the error on `topics` / `topics.regex`; we also name the DLQ key).
+fn validate_dlq_topic(config: &Props, infos: &mut ConfigInfos) {
+    let dlq = config
+        .get(errors_config::DLQ_TOPIC_NAME)
+        .map(|t| t.trim())
+        .unwrap_or("");
+    if dlq.is_empty() {
+        return;
+    }
+    if let Some(topics) = config.get("topics").filter(|t| !t.trim().is_empty()) {
+        let mut list: Vec<&str> = Vec::new();
+        for t in topics.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if !list.contains(&t) {
+                list.push(t);
+            }
+        }
+        if list.contains(&dlq) {
+            let msg = format!(
+                "The DLQ topic '{dlq}' may not be included in the list of topics ('topics=[{}]') consumed by the connector",
+                list.join(", ")
+            );
+            infos.add_error("topics", msg.clone());
+            infos.add_error(errors_config::DLQ_TOPIC_NAME, msg);
+        }
+    }
+    if let Some(regex) = config.get("topics.regex").filter(|t| !t.trim().is_empty()) {
+        if let Ok(re) = regex::Regex::new(&format!("^(?:{})$", regex.trim())) {
+            if re.is_match(dlq) {
+                let msg = format!(
+                    "The DLQ topic '{dlq}' may not be matched by the regex for the topics ('topics.regex={regex}') consumed by the connector"
+                );
+                infos.add_error("topics.regex", msg.clone());
+                infos.add_error(errors_config::DLQ_TOPIC_NAME, msg);
+            }
+        }
+    }
 }
 
 /// Kafka's 400 message for a config that failed validation.

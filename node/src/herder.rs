@@ -16,6 +16,7 @@ use raftconnect_raft::cluster::node::{ClusterInfo, ClusterNode};
 
 use crate::connector_config::{self, ValidationError};
 use crate::plugins::Plugins;
+use crate::runtime::errors::metrics::{ErrorMetricsSnapshot, TaskMetricsRegistry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HerderError {
@@ -23,6 +24,9 @@ pub enum HerderError {
     NotFound(String),
     #[error("Task {0} not found")]
     TaskNotFound(String),
+    /// Something only the worker running a task knows (e.g. its metrics).
+    #[error("{0}")]
+    NotOnThisWorker(String),
     #[error("Connector {0} already exists")]
     AlreadyExists(String),
     /// The config failed validation; the message is Kafka's.
@@ -117,6 +121,18 @@ pub struct Herder {
     plugins: Arc<Plugins>,
     worker_id: String,
     cluster: Option<Arc<ClusterNode>>,
+    task_metrics: Arc<TaskMetricsRegistry>,
+}
+
+/// `GET /connectors/{name}/tasks/{id}/metrics` (our extension): a task's error handling
+/// counters, from the worker that runs it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TaskMetrics {
+    pub id: ConnectorTaskId,
+    pub state: String,
+    pub worker_id: String,
+    #[serde(rename = "task-error-metrics")]
+    pub errors: ErrorMetricsSnapshot,
 }
 
 fn now_ms() -> i64 {
@@ -133,6 +149,7 @@ impl Herder {
             plugins,
             worker_id,
             cluster: None,
+            task_metrics: Arc::default(),
         }
     }
 
@@ -143,6 +160,40 @@ impl Herder {
             plugins,
             worker_id,
             cluster: Some(node),
+            task_metrics: Arc::default(),
+        }
+    }
+
+    /// Shares the worker's task counters, for the task metrics endpoint.
+    pub fn with_task_metrics(mut self, task_metrics: Arc<TaskMetricsRegistry>) -> Self {
+        self.task_metrics = task_metrics;
+        self
+    }
+
+    /// A task's error handling counters. They live on the worker running the task:
+    /// asked elsewhere, the answer is a 404 naming that worker.
+    pub fn task_metrics(&self, name: &str, task: u32) -> Result<TaskMetrics, HerderError> {
+        let status = self.task_status(name, task)?;
+        let id = TaskId {
+            connector: name.to_string(),
+            task,
+        };
+        self.task_metrics
+            .retain(|c| self.read(|s| s.connectors.contains_key(c)));
+        match self.task_metrics.get(&id) {
+            Some(errors) if status.worker_id == self.worker_id => Ok(TaskMetrics {
+                id: ConnectorTaskId {
+                    connector: name.to_string(),
+                    task,
+                },
+                state: status.state,
+                worker_id: status.worker_id,
+                errors,
+            }),
+            _ => Err(HerderError::NotOnThisWorker(format!(
+                "Task {name}-{task} does not run on this worker ({}): its metrics are kept by the worker in its status ({})",
+                self.worker_id, status.worker_id
+            ))),
         }
     }
 
@@ -420,6 +471,7 @@ impl Herder {
         out.extend(
             converters::plugins()
                 .into_iter()
+                .chain(smt::plugins())
                 .map(|(class, kind)| PluginInfo {
                     class: class.to_string(),
                     kind: kind.to_string(),

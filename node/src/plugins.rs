@@ -9,6 +9,9 @@ pub struct Plugins {
 impl Plugins {
     pub fn builtin() -> Self {
         let mut connectors = connect_file::plugins();
+        if crate::runtime::errors::test_plugins::enabled() {
+            connectors.extend(crate::runtime::errors::test_plugins::plugins());
+        }
         connectors.sort_by_key(|p| p.class);
         Plugins { connectors }
     }

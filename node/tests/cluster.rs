@@ -378,3 +378,60 @@ fn a_fourth_node_takes_a_fair_share_without_restarting_the_rest() {
     }
     println!("placement after the join: {per_node:?}");
 }
+
+#[test]
+fn killing_the_leader_that_owns_a_task_fails_over_within_5_s() {
+    let _serial = serial();
+    let broker = Broker::start();
+    broker.create_topic("spread", 3);
+    let mut c = Cluster::start(bin(), &broker.bootstrap, 3, STRING_CONVERTERS);
+    let sink = json!({"name": "spread", "config": {
+        "connector.class": "FileStreamSink", "topics": "spread", "tasks.max": "3",
+        "file": c.dir.path().join("spread.out").display().to_string()}});
+    let (code, body) = c.request(1, "POST", "/connectors", &sink);
+    assert_eq!(code, 201, "{body}");
+    // Three tasks over three nodes: the leader owns one of them.
+    let leader = c.get(1, "/cluster")["leader"].as_u64().unwrap();
+    let mut task = None;
+    assert!(
+        wait_until(Duration::from_secs(30), || {
+            let s = c.get(leader, "/connectors/spread/status");
+            task = s["tasks"]
+                .as_array()
+                .and_then(|ts| {
+                    ts.iter().find(|t| {
+                        t["state"] == "RUNNING"
+                            && t["worker_id"].as_str().and_then(|w| c.node_of_worker_id(w))
+                                == Some(leader)
+                    })
+                })
+                .and_then(|t| t["id"].as_u64());
+            task.is_some()
+        }),
+        "no task on the leader: {}",
+        c.get(leader, "/connectors/spread/status")
+    );
+    let task = task.unwrap();
+    c.kill9(leader);
+    let via = (1..=3).find(|i| *i != leader).unwrap();
+    let took = Cluster::time_until(Duration::from_secs(20), || {
+        let s = c.get(via, "/connectors/spread/status");
+        let t = &s["tasks"][task as usize];
+        t["state"] == "RUNNING"
+            && t["worker_id"]
+                .as_str()
+                .and_then(|w| c.node_of_worker_id(w))
+                .is_some_and(|n| n != leader)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "task {task} did not move off the killed leader:\n{}",
+            c.log(via)
+        )
+    });
+    println!(
+        "failover after kill -9 of the leader {leader} (owner of task {task}): {} ms",
+        took.as_millis()
+    );
+    assert!(took < Duration::from_secs(5), "failover took {took:?}");
+}

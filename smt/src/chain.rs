@@ -22,19 +22,31 @@ pub trait RecordKind: ConnectRecord {
 }
 
 impl RecordKind for SourceRecord {
-    fn transform(p: &TransformPlugin, props: &Props) -> Result<Box<dyn Transformation<Self>>, TransformError> {
+    fn transform(
+        p: &TransformPlugin,
+        props: &Props,
+    ) -> Result<Box<dyn Transformation<Self>>, TransformError> {
         (p.create_source)(props)
     }
-    fn predicate(p: &PredicatePlugin, props: &Props) -> Result<Box<dyn Predicate<Self>>, TransformError> {
+    fn predicate(
+        p: &PredicatePlugin,
+        props: &Props,
+    ) -> Result<Box<dyn Predicate<Self>>, TransformError> {
         (p.create_source)(props)
     }
 }
 
 impl RecordKind for SinkRecord {
-    fn transform(p: &TransformPlugin, props: &Props) -> Result<Box<dyn Transformation<Self>>, TransformError> {
+    fn transform(
+        p: &TransformPlugin,
+        props: &Props,
+    ) -> Result<Box<dyn Transformation<Self>>, TransformError> {
         (p.create_sink)(props)
     }
-    fn predicate(p: &PredicatePlugin, props: &Props) -> Result<Box<dyn Predicate<Self>>, TransformError> {
+    fn predicate(
+        p: &PredicatePlugin,
+        props: &Props,
+    ) -> Result<Box<dyn Predicate<Self>>, TransformError> {
         (p.create_sink)(props)
     }
 }
@@ -167,18 +179,33 @@ impl<R: RecordKind> TransformChain<R> {
         for alias in list(props, "transforms") {
             let key = format!("transforms.{alias}.type");
             let class = props.get(&key).cloned().unwrap_or_default();
-            let plugin = find_transform(&class)
-                .ok_or_else(|| err(key.clone(), &class, format!("Class {class} could not be found.")))?;
+            let plugin = find_transform(&class).ok_or_else(|| {
+                err(
+                    key.clone(),
+                    &class,
+                    format!("Class {class} could not be found."),
+                )
+            })?;
             let transform = R::transform(&plugin, &step_props(props, &alias))
                 .map_err(|e| err(format!("transforms.{alias}"), &class, e.message))?;
-            let predicate = match props.get(&format!("transforms.{alias}.predicate")).map(|p| p.trim().to_string()).filter(|p| !p.is_empty()) {
+            let predicate = match props
+                .get(&format!("transforms.{alias}.predicate"))
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+            {
                 None => None,
                 Some(pa) => {
                     let pclass = preds.get(&pa).copied().unwrap_or_default();
-                    let pplugin = find_predicate(pclass)
-                        .ok_or_else(|| err(format!("transforms.{alias}.predicate"), &pa, "unknown predicate"))?;
-                    let pred = R::predicate(&pplugin, &sub_props(props, &format!("predicates.{pa}.")))
-                        .map_err(|e| err(format!("predicates.{pa}"), pclass, e.message))?;
+                    let pplugin = find_predicate(pclass).ok_or_else(|| {
+                        err(
+                            format!("transforms.{alias}.predicate"),
+                            &pa,
+                            "unknown predicate",
+                        )
+                    })?;
+                    let pred =
+                        R::predicate(&pplugin, &sub_props(props, &format!("predicates.{pa}.")))
+                            .map_err(|e| err(format!("predicates.{pa}"), pclass, e.message))?;
                     let negate = props
                         .get(&format!("transforms.{alias}.negate"))
                         .is_some_and(|n| n.trim().eq_ignore_ascii_case("true"));

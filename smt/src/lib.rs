@@ -17,6 +17,7 @@
 
 pub mod chain;
 pub mod error;
+pub mod java_time;
 pub mod predicates;
 pub mod registry;
 pub mod transforms;
@@ -52,16 +53,27 @@ pub struct TransformPlugin {
     /// The keys it accepts (validated before `create` is called).
     pub config_def: fn() -> ConfigDef,
     /// Builds the transformation for source or sink records from its validated keys.
-    pub create_source: fn(&connect_api::Props) -> Result<Box<dyn Transformation<connect_api::SourceRecord>>, TransformError>,
-    pub create_sink: fn(&connect_api::Props) -> Result<Box<dyn Transformation<connect_api::SinkRecord>>, TransformError>,
+    pub create_source:
+        fn(
+            &connect_api::Props,
+        ) -> Result<Box<dyn Transformation<connect_api::SourceRecord>>, TransformError>,
+    pub create_sink: fn(
+        &connect_api::Props,
+    )
+        -> Result<Box<dyn Transformation<connect_api::SinkRecord>>, TransformError>,
 }
 
 /// A predicate class this crate implements.
 pub struct PredicatePlugin {
     pub class: &'static str,
     pub config_def: fn() -> ConfigDef,
-    pub create_source: fn(&connect_api::Props) -> Result<Box<dyn Predicate<connect_api::SourceRecord>>, TransformError>,
-    pub create_sink: fn(&connect_api::Props) -> Result<Box<dyn Predicate<connect_api::SinkRecord>>, TransformError>,
+    pub create_source: fn(
+        &connect_api::Props,
+    )
+        -> Result<Box<dyn Predicate<connect_api::SourceRecord>>, TransformError>,
+    pub create_sink: fn(
+        &connect_api::Props,
+    ) -> Result<Box<dyn Predicate<connect_api::SinkRecord>>, TransformError>,
 }
 
 /// Every transformation and predicate class, for `GET /connector-plugins?connectorsOnly=false`:
@@ -71,6 +83,10 @@ pub fn plugins() -> Vec<(&'static str, &'static str)> {
         .iter()
         .map(|p| (p.class, "transformation"))
         .collect();
-    out.extend(registry::predicates().iter().map(|p| (p.class, "predicate")));
+    out.extend(
+        registry::predicates()
+            .iter()
+            .map(|p| (p.class, "predicate")),
+    );
     out
 }

@@ -135,10 +135,34 @@ pub trait SourceTask: Send {
     async fn stop(&mut self) -> Result<(), ConnectError>;
 }
 
+/// What [`ErrantRecordReporter::report`] returns: resolves once the record is durably
+/// reported (written to the dead letter queue and acknowledged, or logged), or with the
+/// error that stops the task (e.g. `errors.tolerance=none`).
+pub type ReportFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ConnectError>> + Send>>;
+
+/// Lets a sink task report one record it cannot handle (e.g. a row the database rejects)
+/// and carry on with the others (Kafka's `ErrantRecordReporter`, KIP-610).
+///
+/// The record goes wherever the connector's `errors.*` keys send failed records: the
+/// dead letter queue (`errors.deadletterqueue.topic.name`) and/or the log
+/// (`errors.log.enable`). The report is sent when `report` is called; awaiting the
+/// returned future is optional. Either way the runtime commits the offset of the
+/// record's partition only after the report is durable, so a reported record is never
+/// lost. Under `errors.tolerance=none` the future resolves to an error and the task
+/// fails after `put` returns, as Kafka's reporter throws.
+pub trait ErrantRecordReporter: Send + Sync {
+    fn report(&self, record: &SinkRecord, error: &ConnectError) -> ReportFuture;
+}
+
 #[derive(Clone, Default)]
 pub struct SinkTaskContext {
     /// The partitions assigned to this task.
     pub assignment: Vec<crate::TopicPartition>,
+    /// Present when the connector config routes failed records somewhere (a dead
+    /// letter queue topic or `errors.log.enable=true`), as Kafka's
+    /// `SinkTaskContext.errantRecordReporter()` is non-null only then.
+    pub errant_record_reporter: Option<Arc<dyn ErrantRecordReporter>>,
 }
 
 #[async_trait]

@@ -16,9 +16,9 @@ pub use config::{
     ParsedConfig, Password, Validator, Width,
 };
 pub use connector::{
-    Connector, ConnectorContext, ConnectorInstance, ConnectorKind, ConnectorPlugin, OffsetReader,
-    SinkConnector, SinkTask, SinkTaskContext, SourceConnector, SourceTask, SourceTaskContext,
-    TopicPartition,
+    Connector, ConnectorContext, ConnectorInstance, ConnectorKind, ConnectorPlugin,
+    ErrantRecordReporter, OffsetReader, ReportFuture, SinkConnector, SinkTask, SinkTaskContext,
+    SourceConnector, SourceTask, SourceTaskContext, TopicPartition,
 };
 pub use data::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType, Struct, Value};
 pub use error::{ConnectError, DataError};

@@ -109,6 +109,14 @@ impl TopicAdmin {
         Ok(out)
     }
 
+    /// How many brokers the cluster has (from metadata).
+    pub async fn broker_count(&self) -> Result<usize, TopicError> {
+        let md =
+            tokio::task::block_in_place(|| self.metadata.fetch_metadata(None, METADATA_TIMEOUT))
+                .map_err(|e| TopicError::Metadata(e.to_string()))?;
+        Ok(md.brokers().len())
+    }
+
     /// Every topic name in the cluster (for `topics.regex`).
     pub async fn all_topics(&self) -> Result<Vec<String>, TopicError> {
         let md =

@@ -73,7 +73,9 @@ impl ApiError {
 impl From<HerderError> for ApiError {
     fn from(e: HerderError) -> Self {
         let status = match &e {
-            HerderError::NotFound(_) | HerderError::TaskNotFound(_) => StatusCode::NOT_FOUND,
+            HerderError::NotFound(_)
+            | HerderError::TaskNotFound(_)
+            | HerderError::NotOnThisWorker(_) => StatusCode::NOT_FOUND,
             HerderError::AlreadyExists(_) => StatusCode::CONFLICT,
             HerderError::InvalidConfig { .. } | HerderError::BadRequest(_) => {
                 StatusCode::BAD_REQUEST

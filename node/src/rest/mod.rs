@@ -177,6 +177,8 @@ enum Route<'a> {
     ConnectorStatus(&'a str),
     ConnectorTasks(&'a str),
     TaskStatus(&'a str, u32),
+    /// Our extension: a task's error handling counters.
+    TaskMetrics(&'a str, u32),
     Pause(&'a str),
     Resume(&'a str),
     Stop(&'a str),
@@ -199,6 +201,7 @@ impl Route<'_> {
             | Route::ConnectorStatus(_)
             | Route::ConnectorTasks(_)
             | Route::TaskStatus(..)
+            | Route::TaskMetrics(..)
             | Route::Plugins
             | Route::Cluster
             | Route::Offsets(_) => &["GET"],
@@ -218,6 +221,9 @@ fn route(segments: &[String]) -> Option<Route<'_>> {
         // A task id that is not a number matches no resource (as Jersey's Integer param).
         ["connectors", name, "tasks", task, "status"] => {
             Route::TaskStatus(name, task.parse().ok()?)
+        }
+        ["connectors", name, "tasks", task, "metrics"] => {
+            Route::TaskMetrics(name, task.parse().ok()?)
         }
         ["connectors", name, "pause"] => Route::Pause(name),
         ["connectors", name, "resume"] => Route::Resume(name),
@@ -250,6 +256,9 @@ async fn dispatch(herder: &Herder, request: &Request) -> Result<Response, ApiErr
         ("GET", Route::ConnectorStatus(name)) => connectors::status(herder, name),
         ("GET", Route::ConnectorTasks(name)) => connectors::tasks(herder, name),
         ("GET", Route::TaskStatus(name, task)) => connectors::task_status(herder, name, task),
+        ("GET", Route::TaskMetrics(name, task)) => {
+            Ok(json(StatusCode::OK, &herder.task_metrics(name, task)?))
+        }
         ("PUT", Route::Pause(name)) => connectors::pause(herder, name).await,
         ("PUT", Route::Resume(name)) => connectors::resume(herder, name).await,
         ("PUT", Route::Stop(name)) => connectors::stop(herder, name).await,

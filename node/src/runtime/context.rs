@@ -5,6 +5,7 @@ use std::sync::Arc;
 use raftconnect_raft::{Command, Fence, InstanceId, RunState, Status, Store};
 use tracing::{info, warn};
 
+use super::errors::metrics::TaskMetricsRegistry;
 use crate::kafka::topics::TopicAdmin;
 use crate::plugins::Plugins;
 use crate::worker_config::WorkerConfig;
@@ -14,6 +15,8 @@ pub struct WorkerContext {
     pub store: Arc<dyn Store>,
     pub plugins: Arc<Plugins>,
     pub topics: Arc<TopicAdmin>,
+    /// Error handling counters of the tasks running here.
+    pub task_metrics: Arc<TaskMetricsRegistry>,
 }
 
 impl WorkerContext {

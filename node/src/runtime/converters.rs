@@ -14,6 +14,18 @@ pub struct RecordConverters {
     pub key: Box<dyn Converter>,
     pub value: Box<dyn Converter>,
     pub header: Box<dyn HeaderConverter>,
+    /// The converters' full Java class names (what a failure report names as the
+    /// executing class).
+    pub key_class: String,
+    pub value_class: String,
+    pub header_class: String,
+}
+
+/// The full class name of a converter class or alias.
+fn full_class(class: &str) -> String {
+    converters::canonical_class(class)
+        .map(str::to_string)
+        .unwrap_or_else(|| class.trim().to_string())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +80,14 @@ impl RecordConverters {
             .map_err(err("value.converter"))?;
         let mut header = new_header_converter(&hc).map_err(err("header.converter"))?;
         header.configure(&hp).map_err(err("header.converter"))?;
-        Ok(RecordConverters { key, value, header })
+        Ok(RecordConverters {
+            key,
+            value,
+            header,
+            key_class: full_class(&kc),
+            value_class: full_class(&vc),
+            header_class: full_class(&hc),
+        })
     }
 
     /// Converts Connect headers to Kafka header bytes.

@@ -12,6 +12,7 @@ pub enum Stage {
     KeyConverter,
     ValueConverter,
     HeaderConverter,
+    Transformation,
     KafkaProduce,
     KafkaConsume,
     OffsetCommit,
@@ -30,6 +31,7 @@ impl Stage {
             Stage::KeyConverter => "KEY_CONVERTER",
             Stage::ValueConverter => "VALUE_CONVERTER",
             Stage::HeaderConverter => "HEADER_CONVERTER",
+            Stage::Transformation => "TRANSFORMATION",
             Stage::KafkaProduce => "KAFKA_PRODUCE",
             Stage::KafkaConsume => "KAFKA_CONSUME",
             Stage::OffsetCommit => "OFFSET_COMMIT",
@@ -47,6 +49,8 @@ pub struct InstanceError {
     /// The Java exception class a Kafka user would expect to see.
     pub class: &'static str,
     pub message: String,
+    /// The error behind this one, as `class: message` (Java's "Caused by:").
+    pub cause: Option<String>,
 }
 
 impl InstanceError {
@@ -55,7 +59,14 @@ impl InstanceError {
             stage,
             class,
             message: message.into(),
+            cause: None,
         }
+    }
+
+    /// The same error, caused by `cause` (`class: message`).
+    pub fn caused_by(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
     }
 
     pub fn connect(stage: Stage, message: impl Into<String>) -> Self {
@@ -72,13 +83,18 @@ impl InstanceError {
 
     /// The status trace: exception class and message, then where it happened.
     pub fn trace(&self, instance: &str) -> String {
-        format!(
+        let mut t = format!(
             "{}: {}\n\tat stage {} of {}",
             self.class,
             self.message,
             self.stage.as_str(),
             instance
-        )
+        );
+        if let Some(cause) = &self.cause {
+            t.push_str("\nCaused by: ");
+            t.push_str(cause);
+        }
+        t
     }
 }
 
@@ -90,7 +106,11 @@ impl fmt::Display for InstanceError {
             self.class,
             self.stage.as_str(),
             self.message
-        )
+        )?;
+        if let Some(cause) = &self.cause {
+            write!(f, " (caused by {cause})")?;
+        }
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ pub mod connector;
 pub mod context;
 pub mod converters;
 pub mod error;
+pub mod errors;
 pub mod instance;
 pub mod offsets;
 pub mod sink_task;

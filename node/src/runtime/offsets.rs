@@ -7,7 +7,12 @@ use std::sync::Arc;
 use connect_api::{OffsetReader, SourceOffset, SourcePartition};
 use futures::FutureExt;
 use raftconnect_raft::Store;
+use rdkafka::error::KafkaError;
+use rdkafka::message::OwnedMessage;
+use rdkafka::producer::future_producer::OwnedDeliveryResult;
 use rdkafka::producer::DeliveryFuture;
+
+use super::errors::dlq::DlqAck;
 
 /// JSON text with object keys sorted, so equal partitions always give equal strings.
 pub fn canonical_json(map: &serde_json::Map<String, serde_json::Value>) -> String {
@@ -52,20 +57,106 @@ impl OffsetReader for StoreOffsetReader {
 #[error("{0}")]
 pub struct DeliveryError(pub String);
 
-/// Records handed to the producer, oldest first, with the offset each one would commit.
-/// An offset becomes committable only when its record and every record before it are
-/// acknowledged, so a commit never skips an unacknowledged record.
+/// What a source record waits for before its offset may be committed.
+enum Wait {
+    /// Kafka's acknowledgement of the record.
+    Produce(DeliveryFuture),
+    /// A skipped record: the acknowledgement of its dead letter queue write.
+    Dlq(DlqAck),
+    /// Nothing (dropped by a transformation, or skipped without a DLQ).
+    Done,
+}
+
+struct Entry {
+    partition: Arc<str>,
+    offset: Option<String>,
+    wait: Wait,
+}
+
+enum Settled {
+    Acked,
+    Dlq(Result<(), String>),
+    Failed(KafkaError, OwnedMessage),
+    Closed,
+}
+
+fn settled_produce(r: Result<OwnedDeliveryResult, futures::channel::oneshot::Canceled>) -> Settled {
+    match r {
+        Ok(Ok(_)) => Settled::Acked,
+        Ok(Err((e, msg))) => Settled::Failed(e, msg),
+        Err(_) => Settled::Closed,
+    }
+}
+
+impl Wait {
+    fn now(&mut self) -> Option<Settled> {
+        match self {
+            Wait::Produce(f) => f.now_or_never().map(settled_produce),
+            Wait::Dlq(a) => a.peek().cloned().map(Settled::Dlq),
+            Wait::Done => Some(Settled::Dlq(Ok(()))),
+        }
+    }
+
+    /// Cancel-safe: the entry keeps its future when the wait is abandoned.
+    async fn wait(&mut self) -> Settled {
+        match self {
+            Wait::Produce(f) => settled_produce(f.await),
+            Wait::Dlq(a) => Settled::Dlq(a.clone().await),
+            Wait::Done => Settled::Dlq(Ok(())),
+        }
+    }
+}
+
+/// Decides what becomes of a record Kafka refused: Ok(ack) to skip it once that DLQ
+/// acknowledgement arrives (`errors.tolerance=all`), Err to fail the task.
+pub type OnProduceFailure = Box<
+    dyn FnMut(&str, Option<&str>, KafkaError, OwnedMessage) -> Result<DlqAck, DeliveryError> + Send,
+>;
+
+/// Records handed to the producer (or skipped), oldest first, with the offset each one
+/// would commit. An offset becomes committable only when its record and every record
+/// before it are settled (acknowledged by Kafka, or skipped and their DLQ write
+/// acknowledged), so a commit never skips an unsettled record.
 #[derive(Default)]
 pub struct SubmittedRecords {
-    inflight: VecDeque<(Arc<str>, Option<String>, DeliveryFuture)>,
+    inflight: VecDeque<Entry>,
     committable: HashMap<Arc<str>, String>,
     acked: u64,
+    on_failure: Option<OnProduceFailure>,
 }
 
 impl SubmittedRecords {
+    /// Without `on_failure`, a record Kafka refuses fails the task.
+    pub fn new(on_failure: Option<OnProduceFailure>) -> Self {
+        SubmittedRecords {
+            on_failure,
+            ..Default::default()
+        }
+    }
+
     /// `offset` None: a record without a source offset (e.g. stdin) commits nothing.
     pub fn push(&mut self, partition: Arc<str>, offset: Option<String>, delivery: DeliveryFuture) {
-        self.inflight.push_back((partition, offset, delivery));
+        self.inflight.push_back(Entry {
+            partition,
+            offset,
+            wait: Wait::Produce(delivery),
+        });
+    }
+
+    /// A record that is not produced (dropped by a transformation, or skipped after a
+    /// tolerated failure): its offset commits in order once `dlq` (if any) is
+    /// acknowledged.
+    pub fn push_skipped(
+        &mut self,
+        partition: Arc<str>,
+        offset: Option<String>,
+        dlq: Option<DlqAck>,
+    ) {
+        self.inflight.push_back(Entry {
+            partition,
+            offset,
+            wait: dlq.map_or(Wait::Done, Wait::Dlq),
+        });
     }
 
     pub fn len(&self) -> usize {
@@ -76,56 +167,69 @@ impl SubmittedRecords {
         self.inflight.is_empty()
     }
 
+    /// Records Kafka acknowledged.
     pub fn acked(&self) -> u64 {
         self.acked
     }
 
-    fn settle(
-        &mut self,
-        partition: Arc<str>,
-        offset: Option<String>,
-        result: Result<
-            rdkafka::producer::future_producer::OwnedDeliveryResult,
-            futures::channel::oneshot::Canceled,
-        >,
-    ) -> Result<(), DeliveryError> {
-        match result {
-            Ok(Ok(_)) => {
-                self.acked += 1;
-                if let Some(o) = offset {
-                    self.committable.insert(partition, o);
+    /// Applies how an entry settled; an entry that must wait again (a refused record
+    /// now going to the DLQ) is returned.
+    fn apply(&mut self, e: Entry, s: Settled) -> Result<Option<Entry>, DeliveryError> {
+        match s {
+            Settled::Acked | Settled::Dlq(Ok(())) => {
+                if matches!(s, Settled::Acked) {
+                    self.acked += 1;
                 }
-                Ok(())
+                if let Some(o) = e.offset {
+                    self.committable.insert(e.partition, o);
+                }
+                Ok(None)
             }
-            Ok(Err((e, _))) => Err(DeliveryError(e.to_string())),
-            Err(_) => Err(DeliveryError(
+            Settled::Dlq(Err(m)) => Err(DeliveryError(m)),
+            Settled::Failed(err, msg) => match &mut self.on_failure {
+                None => Err(DeliveryError(err.to_string())),
+                Some(f) => {
+                    let ack = f(&e.partition, e.offset.as_deref(), err, msg)?;
+                    Ok(Some(Entry {
+                        wait: Wait::Dlq(ack),
+                        ..e
+                    }))
+                }
+            },
+            Settled::Closed => Err(DeliveryError(
                 "the producer was closed before delivery".into(),
             )),
         }
     }
 
-    /// Settles every acknowledged record at the head of the queue, without waiting.
+    /// Settles every settled record at the head of the queue, without waiting.
     pub fn drain_ready(&mut self) -> Result<(), DeliveryError> {
-        while let Some((_, _, fut)) = self.inflight.front_mut() {
-            let Some(result) = fut.now_or_never() else {
+        while let Some(front) = self.inflight.front_mut() {
+            let Some(s) = front.wait.now() else {
                 break;
             };
-            let (p, o, _) = self.inflight.pop_front().expect("front exists");
-            self.settle(p, o, result)?;
+            let e = self.inflight.pop_front().expect("front exists");
+            if let Some(again) = self.apply(e, s)? {
+                self.inflight.push_front(again);
+            }
         }
         Ok(())
     }
 
-    /// Waits for the oldest record's acknowledgement.
+    /// Waits for the oldest record to settle. Cancel-safe.
     pub async fn wait_oldest(&mut self) -> Result<(), DeliveryError> {
-        if let Some((p, o, fut)) = self.inflight.pop_front() {
-            let result = fut.await;
-            self.settle(p, o, result)?;
+        let Some(front) = self.inflight.front_mut() else {
+            return Ok(());
+        };
+        let s = front.wait.wait().await;
+        let e = self.inflight.pop_front().expect("front exists");
+        if let Some(again) = self.apply(e, s)? {
+            self.inflight.push_front(again);
         }
         Ok(())
     }
 
-    /// Waits for every record, up to `timeout`; true when all were acknowledged.
+    /// Waits for every record, up to `timeout`; true when all were settled.
     pub async fn wait_all(&mut self, timeout: std::time::Duration) -> Result<bool, DeliveryError> {
         let deadline = tokio::time::Instant::now() + timeout;
         while !self.inflight.is_empty() {
@@ -155,5 +259,51 @@ mod tests {
         let a: serde_json::Map<_, _> =
             serde_json::from_str(r#"{"b":1,"a":{"d":2,"c":3}}"#).unwrap();
         assert_eq!(canonical_json(&a), r#"{"a":{"c":3,"d":2},"b":1}"#);
+    }
+
+    fn ack(r: Result<(), String>) -> DlqAck {
+        futures::future::ready(r).boxed().shared()
+    }
+
+    #[tokio::test]
+    async fn skipped_records_commit_in_order_after_their_dlq_write() {
+        let mut s = SubmittedRecords::new(None);
+        let (tx, rx) = futures::channel::oneshot::channel::<Result<(), String>>();
+        let pending: DlqAck = async move { rx.await.unwrap_or(Err("dropped".into())) }
+            .boxed()
+            .shared();
+        s.push_skipped("p".into(), Some("1".into()), None);
+        s.push_skipped("p".into(), Some("2".into()), Some(pending));
+        s.push_skipped("p".into(), Some("3".into()), Some(ack(Ok(()))));
+        s.drain_ready().unwrap();
+        // Offset 1 (dropped by a transformation) is committable; 2 waits for the DLQ,
+        // and so does 3 behind it.
+        assert_eq!(
+            s.take_committable(),
+            vec![("p".to_string(), Some("1".to_string()))]
+        );
+        assert_eq!(s.len(), 2);
+        tx.send(Ok(())).unwrap();
+        s.wait_oldest().await.unwrap();
+        s.drain_ready().unwrap();
+        assert_eq!(
+            s.take_committable(),
+            vec![("p".to_string(), Some("3".to_string()))]
+        );
+        assert!(s.is_empty());
+        assert_eq!(s.acked(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_failed_dlq_write_is_an_error() {
+        let mut s = SubmittedRecords::new(None);
+        s.push_skipped(
+            "p".into(),
+            Some("1".into()),
+            Some(ack(Err("no dlq".into()))),
+        );
+        let e = s.drain_ready().unwrap_err();
+        assert_eq!(e.0, "no dlq");
+        assert!(s.take_committable().is_empty());
     }
 }

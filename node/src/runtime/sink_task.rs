@@ -1,12 +1,22 @@
 //! The sink task loop (Kafka's WorkerSinkTask), without consumer groups: the task's
 //! partitions are assign()ed and positioned at the offsets in our store; records go
-//! through the converters to put(); flushed offsets are committed through the store.
+//! through the converters and the SMT chain to put(); flushed offsets are committed
+//! through the store.
+//!
+//! A record that fails conversion or transformation is reported (log, DLQ with its
+//! consumed bytes) and skipped under `errors.tolerance=all`; a record a transformation
+//! drops is simply not put. Either way its offset advances with the batch. Offsets are
+//! committed only after every DLQ write before them is acknowledged.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use connect_api::{Record, SinkRecord, SinkTask, SinkTaskContext, TimestampType, TopicPartition};
+use connect_api::{
+    ErrantRecordReporter, Record, SinkRecord, SinkTask, SinkTaskContext, TimestampType,
+    TopicPartition,
+};
+use smt::TransformChain;
 use futures::{FutureExt, StreamExt};
 use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState};
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -20,6 +30,12 @@ use tracing::{debug, info, warn};
 use super::context::{Control, WorkerContext};
 use super::converters::RecordConverters;
 use super::error::{error_chain, InstanceError, Stage};
+use super::errors::config::{RetryLimit, Tolerance};
+use super::errors::dlq::{DlqRecord, Origin};
+use super::errors::reporter::{consumed_details, BatchOriginals, ErrorHandler, SinkErrantReporter};
+use super::errors::retry::{decide, Decision};
+use super::errors::{Failure, SINK_TASK_CLASS};
+use super::source_task::sleep_unless_stopped;
 use super::TaskSpec;
 use crate::kafka;
 
@@ -70,26 +86,26 @@ impl TopicSelector {
     }
 }
 
-fn convert(
-    conv: &RecordConverters,
-    msg: &BorrowedMessage<'_>,
-) -> Result<SinkRecord, InstanceError> {
+/// Key, value, then headers, as Kafka converts them; a failure names the stage and the
+/// converter class.
+fn convert(conv: &RecordConverters, msg: &BorrowedMessage<'_>) -> Result<SinkRecord, Failure> {
     let topic = msg.topic();
+    let fail = |stage, class: &str, e: converters::ConverterError| {
+        Failure::new(stage, class, e.java_class(), error_chain(&e))
+    };
     let key = conv
         .key
         .to_connect_data(topic, msg.key())
-        .map_err(|e| InstanceError::new(Stage::KeyConverter, DATA_EXCEPTION, error_chain(&e)))?;
+        .map_err(|e| fail(Stage::KeyConverter, &conv.key_class, e))?;
     let value = conv
         .value
         .to_connect_data(topic, msg.payload())
-        .map_err(|e| InstanceError::new(Stage::ValueConverter, DATA_EXCEPTION, error_chain(&e)))?;
+        .map_err(|e| fail(Stage::ValueConverter, &conv.value_class, e))?;
     let headers = match msg.headers() {
         None => connect_api::Headers::new(),
         Some(h) => conv
             .headers_from_bytes(topic, h.iter().map(|h| (h.key, h.value)))
-            .map_err(|e| {
-                InstanceError::new(Stage::HeaderConverter, DATA_EXCEPTION, error_chain(&e))
-            })?,
+            .map_err(|e| fail(Stage::HeaderConverter, &conv.header_class, e))?,
     };
     let (timestamp, timestamp_type) = match msg.timestamp() {
         Timestamp::NotAvailable => (None, TimestampType::NoTimestampType),
@@ -115,6 +131,27 @@ fn convert(
     })
 }
 
+fn origin_of(msg: &BorrowedMessage<'_>) -> Origin {
+    Origin::Consumed {
+        topic: msg.topic().to_string(),
+        partition: msg.partition(),
+        offset: msg.offset(),
+    }
+}
+
+fn timestamp_of(msg: &BorrowedMessage<'_>) -> Option<i64> {
+    msg.timestamp().to_millis()
+}
+
+/// How a `put` ended.
+enum PutOutcome {
+    /// Put (possibly after retries), or skipped after its retries ran out
+    /// (`errors.tolerance=all`): the batch's offsets advance.
+    Done,
+    /// The task was told to stop while waiting to retry: the batch was not put.
+    Stopped,
+}
+
 struct SinkLoop {
     ctx: Arc<WorkerContext>,
     spec: TaskSpec,
@@ -126,6 +163,9 @@ struct SinkLoop {
     /// What was last committed, so unchanged offsets are not written again.
     committed: HashMap<TopicPartition, i64>,
     max_batch: usize,
+    conv: Arc<RecordConverters>,
+    chain: TransformChain<SinkRecord>,
+    handler: Arc<ErrorHandler>,
 }
 
 impl SinkLoop {
@@ -223,6 +263,9 @@ impl SinkLoop {
         if offsets.is_empty() {
             return Ok(());
         }
+        // Records reported to the DLQ (by us or by the task) are durable before any
+        // offset past them is committed.
+        self.handler.wait_pending().await?;
         let outcome = self
             .ctx
             .store
@@ -243,6 +286,102 @@ impl SinkLoop {
         }
         debug!(task = %self.spec.id, "committed sink offsets");
         Ok(())
+    }
+
+    /// One consumed record: converters, then transformations; the record to put, if
+    /// any. A failure is reported, then skipped (None) or fails the task.
+    fn process(&self, msg: &BorrowedMessage<'_>) -> Result<Option<SinkRecord>, InstanceError> {
+        let failure = match convert(&self.conv, msg) {
+            Ok(record) if self.chain.is_empty() => return Ok(Some(record)),
+            Ok(record) => match self.chain.apply(record) {
+                Ok(r) => return Ok(r),
+                Err(e) => Failure::new(Stage::Transformation, e.class, DATA_EXCEPTION, e.message),
+            },
+            Err(f) => f,
+        };
+        let origin = origin_of(msg);
+        let details = consumed_details(&origin, timestamp_of(msg));
+        self.handler.fail_record(
+            failure,
+            origin,
+            false,
+            || Some(DlqRecord::consumed(msg)),
+            || details,
+        )?;
+        Ok(None)
+    }
+
+    /// `put`, retrying retriable failures as `errors.retry.timeout` allows. When the
+    /// retries run out: under `errors.tolerance=all` every record of the batch is
+    /// reported and skipped; else the task fails.
+    async fn put(
+        &self,
+        task: &mut Box<dyn SinkTask>,
+        mut batch: Vec<SinkRecord>,
+        control: &mut watch::Receiver<Control>,
+    ) -> Result<PutOutcome, InstanceError> {
+        let metrics = self.handler.metrics();
+        let mut retrying = self.handler.task_retrying();
+        // A copy for the next attempt, unless no retry or report could need it.
+        let keep_copy = self.handler.config.tolerance == Tolerance::All
+            || self.handler.config.task_retry_limit() != RetryLimit::Within(Duration::ZERO);
+        loop {
+            let attempt = if keep_copy {
+                batch.clone()
+            } else {
+                std::mem::take(&mut batch)
+            };
+            let e = match task.put(attempt).await {
+                Ok(()) => return Ok(PutOutcome::Done),
+                Err(e) if e.is_retriable() => e,
+                Err(e) => return Err(InstanceError::from_connect(Stage::TaskPut, e)),
+            };
+            metrics.failure();
+            if let Some(delay) = retrying.next_delay() {
+                warn!(task = %self.spec.id, attempt = retrying.attempts(), records = batch.len(), "put() failed with a retriable error, retrying in {delay:?}: {}", error_chain(&e));
+                metrics.retry();
+                if !sleep_unless_stopped(delay, control).await {
+                    return Ok(PutOutcome::Stopped);
+                }
+                continue;
+            }
+            let attempts = retrying.attempts();
+            let why = format!(
+                "put() failed with retriable errors {attempts} time(s) until errors.retry.timeout ran out"
+            );
+            if decide(self.handler.config.tolerance, Stage::TaskPut, true) == Decision::Fail {
+                metrics.error();
+                return Err(InstanceError::from_connect(Stage::TaskPut, e).caused_by(why));
+            }
+            warn!(task = %self.spec.id, records = batch.len(), "{why}: skipping the batch (errors.tolerance=all)");
+            let failure = Failure::new(
+                Stage::TaskPut,
+                SINK_TASK_CLASS,
+                e.java_class(),
+                format!("{}: {why}", error_chain(&e)),
+            );
+            // The retry failure was counted once above; each skipped record is reported.
+            for r in &batch {
+                let origin = Origin::Consumed {
+                    topic: r.original_topic.clone(),
+                    partition: r.original_kafka_partition,
+                    offset: r.original_kafka_offset,
+                };
+                let details = consumed_details(&origin, r.record.timestamp);
+                self.handler.fail_record(
+                    failure.clone(),
+                    origin,
+                    true,
+                    || {
+                        self.handler
+                            .original(&r.original_topic, r.original_kafka_partition, r.original_kafka_offset)
+                            .or_else(|| Some(DlqRecord::from_record(&self.conv, &r.record)))
+                    },
+                    || details,
+                )?;
+            }
+            return Ok(PutOutcome::Done);
+        }
     }
 
     fn set_paused(&self, paused: bool) -> Result<(), InstanceError> {
@@ -267,9 +406,27 @@ pub async fn run(
 ) -> Result<(), InstanceError> {
     let id = InstanceId::Task(spec.id.clone());
     let generation = spec.generation;
-    let conv = RecordConverters::new(&ctx.config, &spec.connector_config)
-        .map_err(|e| InstanceError::connect(Stage::Setup, e.to_string()))?;
+    let conv = Arc::new(
+        RecordConverters::new(&ctx.config, &spec.connector_config)
+            .map_err(|e| InstanceError::connect(Stage::Setup, e.to_string()))?,
+    );
+    let chain = TransformChain::<SinkRecord>::from_config(&spec.connector_config).map_err(|e| {
+        InstanceError::new(
+            Stage::Setup,
+            "org.apache.kafka.common.config.ConfigException",
+            e.to_string(),
+        )
+    })?;
     let selector = TopicSelector::from_config(&spec.connector_config)?;
+    let metrics = ctx.task_metrics.start(&spec.id);
+    let handler = ErrorHandler::new(&ctx, &spec, metrics).await?;
+    let reporter: Option<Arc<dyn ErrantRecordReporter>> =
+        handler.config.errant_reporter_enabled().then(|| {
+            Arc::new(SinkErrantReporter {
+                handler: handler.clone(),
+                converters: conv.clone(),
+            }) as Arc<dyn ErrantRecordReporter>
+        });
     let overrides = kafka::connector_overrides(&spec.connector_config, "consumer.override.");
     let max_batch = overrides
         .get("max.poll.records")
@@ -281,7 +438,11 @@ pub async fn run(
         .map_err(|e| {
             InstanceError::connect(Stage::Setup, format!("cannot create consumer: {e}"))
         })?;
-    task.start(SinkTaskContext::default(), spec.task_config.clone())
+    let context = SinkTaskContext {
+        assignment: Vec::new(),
+        errant_record_reporter: reporter,
+    };
+    task.start(context, spec.task_config.clone())
         .await
         .map_err(|e| InstanceError::from_connect(Stage::TaskStart, e))?;
     let mut lp = SinkLoop {
@@ -293,6 +454,9 @@ pub async fn run(
         positions: HashMap::new(),
         committed: HashMap::new(),
         max_batch,
+        conv,
+        chain,
+        handler,
     };
     info!(task = %lp.spec.id, "sink task started");
 
@@ -346,6 +510,13 @@ pub async fn run(
                 next_refresh = Instant::now() + TOPIC_REFRESH;
             }
             let mut batch = Vec::new();
+            // Next offsets of the records consumed for this batch: they become
+            // positions once the batch is put (skipped and dropped records included).
+            let mut consumed: HashMap<TopicPartition, i64> = HashMap::new();
+            // The batch's records as consumed, for an errant record reporter's DLQ writes.
+            let mut originals: Option<BatchOriginals> =
+                (lp.handler.dlq_enabled() && lp.handler.config.errant_reporter_enabled())
+                    .then(HashMap::new);
             {
                 let mut stream = lp.consumer.stream();
                 let first = tokio::select! {
@@ -353,26 +524,44 @@ pub async fn run(
                     _ = control.changed() => None,
                 };
                 let mut next = first;
+                let mut count = 0;
                 while let Some(m) = next {
                     let msg =
                         m.map_err(|e| InstanceError::connect(Stage::KafkaConsume, e.to_string()))?;
-                    let record = convert(&conv, &msg)?;
-                    lp.positions.insert(
+                    if let Some(record) = lp.process(&msg)? {
+                        if let Some(o) = originals.as_mut() {
+                            o.insert(
+                                (msg.topic().to_string(), msg.partition(), msg.offset()),
+                                DlqRecord::consumed(&msg),
+                            );
+                        }
+                        batch.push(record);
+                    }
+                    consumed.insert(
                         TopicPartition::new(msg.topic(), msg.partition()),
                         msg.offset() + 1,
                     );
-                    batch.push(record);
-                    if batch.len() >= lp.max_batch {
+                    count += 1;
+                    if count >= lp.max_batch {
                         break;
                     }
                     next = stream.next().now_or_never().flatten();
                 }
             }
             if !batch.is_empty() {
-                task.put(batch)
-                    .await
-                    .map_err(|e| InstanceError::from_connect(Stage::TaskPut, e))?;
+                lp.handler.set_batch(originals.map(Arc::new));
+                let outcome = lp.put(&mut task, batch, &mut control).await;
+                lp.handler.set_batch(None);
+                if let PutOutcome::Stopped = outcome? {
+                    return Ok(());
+                }
+                // An errant record report under errors.tolerance=none fails the task,
+                // whatever put() made of the report's error.
+                if let Some(e) = lp.handler.take_tolerance_exceeded() {
+                    return Err(e);
+                }
             }
+            lp.positions.extend(consumed);
             if Instant::now() >= next_commit {
                 lp.commit(&mut task).await?;
                 next_commit = Instant::now() + ctx.config.offset_flush_interval;
@@ -388,6 +577,8 @@ pub async fn run(
     } else {
         Ok(())
     };
+    // Records reported to the DLQ just before a failure get there too.
+    lp.handler.finish(ctx.config.offset_flush_timeout).await;
     let assigned = lp.assignment.clone();
     if let Err(e) = task.close(&assigned).await {
         warn!(task = %lp.spec.id, "task close() failed: {}", error_chain(&e));

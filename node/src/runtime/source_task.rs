@@ -1,5 +1,10 @@
 //! The source task loop (Kafka's WorkerSourceTask):
-//! poll -> converters -> producer -> delivery ack -> offsets committed through the store.
+//! poll -> SMT chain -> converters -> producer -> delivery ack -> offsets committed
+//! through the store.
+//!
+//! Every polled record takes its place in [`SubmittedRecords`], produced or not: a
+//! record a transformation drops, or one skipped after a tolerated failure (its DLQ
+//! write acknowledged first), still commits its source offset, in poll order.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,71 +14,69 @@ use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use smt::TransformChain;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
 use super::context::{Control, WorkerContext};
-use super::converters::RecordConverters;
+use super::converters::{HeaderBytes, RecordConverters};
 use super::error::{error_chain, InstanceError, Stage};
-use super::offsets::{canonical_json, StoreOffsetReader, SubmittedRecords};
+use super::errors::dlq::{DlqRecord, Origin};
+use super::errors::reporter::{consumed_details, ErrorHandler};
+use super::errors::{Failure, SOURCE_TASK_CLASS};
+use super::offsets::{
+    canonical_json, DeliveryError, OnProduceFailure, StoreOffsetReader, SubmittedRecords,
+};
 use super::TaskSpec;
 use crate::kafka;
 
 /// Records handed to the producer and not yet acknowledged, at most.
 const MAX_IN_FLIGHT: usize = 200_000;
 
+const DATA_EXCEPTION: &str = "org.apache.kafka.connect.errors.DataException";
+const KAFKA_EXCEPTION: &str = "org.apache.kafka.common.KafkaException";
+
 struct Converted {
     topic: String,
     partition: Option<i32>,
     key: Option<Vec<u8>>,
     value: Option<Vec<u8>>,
-    headers: Option<OwnedHeaders>,
+    headers: Vec<HeaderBytes>,
     timestamp: Option<i64>,
 }
 
-fn convert(conv: &RecordConverters, r: &SourceRecord) -> Result<Converted, InstanceError> {
+impl Converted {
+    fn dlq_record(&self) -> DlqRecord {
+        DlqRecord {
+            key: self.key.clone(),
+            value: self.value.clone(),
+            headers: self.headers.clone(),
+            timestamp: self.timestamp,
+        }
+    }
+}
+
+/// Key, value, then headers, as Kafka converts them; a failure names the stage and the
+/// converter class.
+fn convert(conv: &RecordConverters, r: &SourceRecord) -> Result<Converted, Failure> {
     let rec = &r.record;
+    let fail = |stage, class: &str, e: converters::ConverterError| {
+        Failure::new(stage, class, e.java_class(), error_chain(&e))
+    };
     let key = conv
         .key
         .from_connect_data(&rec.topic, rec.key_schema.as_ref(), &rec.key)
-        .map_err(|e| {
-            InstanceError::new(
-                Stage::KeyConverter,
-                "org.apache.kafka.connect.errors.DataException",
-                error_chain(&e),
-            )
-        })?;
+        .map_err(|e| fail(Stage::KeyConverter, &conv.key_class, e))?;
     let value = conv
         .value
         .from_connect_data(&rec.topic, rec.value_schema.as_ref(), &rec.value)
-        .map_err(|e| {
-            InstanceError::new(
-                Stage::ValueConverter,
-                "org.apache.kafka.connect.errors.DataException",
-                error_chain(&e),
-            )
-        })?;
+        .map_err(|e| fail(Stage::ValueConverter, &conv.value_class, e))?;
     let headers = if rec.headers.is_empty() {
-        None
+        Vec::new()
     } else {
-        let pairs = conv
-            .headers_to_bytes(&rec.topic, &rec.headers)
-            .map_err(|e| {
-                InstanceError::new(
-                    Stage::HeaderConverter,
-                    "org.apache.kafka.connect.errors.DataException",
-                    error_chain(&e),
-                )
-            })?;
-        let mut h = OwnedHeaders::new_with_capacity(pairs.len());
-        for (k, v) in &pairs {
-            h = h.insert(Header {
-                key: k,
-                value: v.as_deref(),
-            });
-        }
-        Some(h)
+        conv.headers_to_bytes(&rec.topic, &rec.headers)
+            .map_err(|e| fail(Stage::HeaderConverter, &conv.header_class, e))?
     };
     Ok(Converted {
         topic: rec.topic.clone(),
@@ -85,6 +88,39 @@ fn convert(conv: &RecordConverters, r: &SourceRecord) -> Result<Converted, Insta
     })
 }
 
+/// Kafka's log detail of a source record (`errors.log.include.messages`).
+fn source_details(r: &SourceRecord) -> String {
+    let rec = &r.record;
+    format!(
+        ", where source record is = SourceRecord{{sourcePartition={}, sourceOffset={}}} ConnectRecord{{topic='{}', kafkaPartition={}, key={}, value={}, timestamp={}, headers={:?}}}",
+        serde_json::Value::Object(r.source_partition.clone()),
+        serde_json::Value::Object(r.source_offset.clone()),
+        rec.topic,
+        rec.kafka_partition.map_or("null".to_string(), |p| p.to_string()),
+        rec.key,
+        rec.value,
+        rec.timestamp.map_or("null".to_string(), |t| t.to_string()),
+        rec.headers.iter().map(|h| h.key.as_str()).collect::<Vec<_>>()
+    )
+}
+
+/// Sleeps `delay` unless the task is told to stop meanwhile (false then).
+pub(crate) async fn sleep_unless_stopped(
+    delay: std::time::Duration,
+    control: &mut watch::Receiver<Control>,
+) -> bool {
+    let deadline = Instant::now() + delay;
+    loop {
+        if *control.borrow_and_update() == Control::Stopping {
+            return false;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => return true,
+            changed = control.changed() => if changed.is_err() { return false },
+        }
+    }
+}
+
 struct SourceLoop {
     ctx: Arc<WorkerContext>,
     spec: TaskSpec,
@@ -94,6 +130,9 @@ struct SourceLoop {
     known_topics: HashSet<String>,
     topic_partitions: i32,
     topic_replication: i32,
+    conv: Arc<RecordConverters>,
+    chain: TransformChain<SourceRecord>,
+    handler: Arc<ErrorHandler>,
 }
 
 impl SourceLoop {
@@ -110,16 +149,75 @@ impl SourceLoop {
         Ok(())
     }
 
-    async fn send(
+    /// A record failed for good before it was produced: report it, then skip it (its
+    /// offset commits once the DLQ write is acknowledged) or fail the task.
+    fn fail_record(
         &mut self,
-        conv: &RecordConverters,
-        record: &SourceRecord,
+        failure: Failure,
+        partition: Arc<str>,
+        offset: Option<String>,
+        record: Option<&SourceRecord>,
+        dlq_record: impl FnOnce() -> Option<DlqRecord>,
     ) -> Result<(), InstanceError> {
-        let c = convert(conv, record)?;
-        self.ensure_topic(&c.topic).await?;
+        let origin = Origin::Source {
+            partition: partition.to_string(),
+            offset: offset.clone(),
+        };
+        let ack = self
+            .handler
+            .fail_record(failure, origin, false, dlq_record, || {
+                record.map(source_details).unwrap_or_default()
+            })?;
+        self.submitted.push_skipped(partition, offset, Some(ack));
+        Ok(())
+    }
+
+    /// One polled record: transformations, converters, producer.
+    async fn process(&mut self, record: SourceRecord) -> Result<(), InstanceError> {
         let partition_key: Arc<str> = canonical_json(&record.source_partition).into();
         let offset =
             (!record.source_offset.is_empty()).then(|| canonical_json(&record.source_offset));
+        // Failures are reported with the record as the connector produced it.
+        let original =
+            (!self.chain.is_empty() && self.handler.wants_originals()).then(|| record.clone());
+        let record = if self.chain.is_empty() {
+            record
+        } else {
+            match self.chain.apply(record) {
+                Ok(Some(r)) => r,
+                Ok(None) => {
+                    self.submitted.push_skipped(partition_key, offset, None);
+                    return Ok(());
+                }
+                Err(e) => {
+                    let failure =
+                        Failure::new(Stage::Transformation, e.class, DATA_EXCEPTION, e.message);
+                    let conv = self.conv.clone();
+                    return self.fail_record(
+                        failure,
+                        partition_key,
+                        offset,
+                        original.as_ref(),
+                        || {
+                            original
+                                .as_ref()
+                                .map(|r| DlqRecord::from_record(&conv, &r.record))
+                        },
+                    );
+                }
+            }
+        };
+        let c = match convert(&self.conv, &record) {
+            Ok(c) => c,
+            Err(failure) => {
+                let conv = self.conv.clone();
+                let orig = original.as_ref().unwrap_or(&record);
+                return self.fail_record(failure, partition_key, offset, Some(orig), || {
+                    Some(DlqRecord::from_record(&conv, &orig.record))
+                });
+            }
+        };
+        self.ensure_topic(&c.topic).await?;
         let mut fr: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&c.topic);
         if let Some(k) = &c.key {
             fr = fr.key(k.as_slice());
@@ -133,7 +231,14 @@ impl SourceLoop {
         if let Some(ts) = c.timestamp {
             fr = fr.timestamp(ts);
         }
-        if let Some(h) = c.headers.clone() {
+        if !c.headers.is_empty() {
+            let mut h = OwnedHeaders::new_with_capacity(c.headers.len());
+            for (k, v) in &c.headers {
+                h = h.insert(Header {
+                    key: k,
+                    value: v.as_deref(),
+                });
+            }
             fr = fr.headers(h);
         }
         loop {
@@ -147,8 +252,53 @@ impl SourceLoop {
                     self.wait_oldest().await?;
                 }
                 Err((e, _)) => {
-                    return Err(InstanceError::connect(Stage::KafkaProduce, e.to_string()));
+                    // Refused before it was queued (e.g. too large): KIP-779 tolerance.
+                    let failure = Failure::new(
+                        Stage::KafkaProduce,
+                        SOURCE_TASK_CLASS,
+                        KAFKA_EXCEPTION,
+                        e.to_string(),
+                    );
+                    let orig = original.as_ref().unwrap_or(&record);
+                    return self.fail_record(failure, partition_key, offset, Some(orig), || {
+                        Some(c.dlq_record())
+                    });
                 }
+            }
+        }
+    }
+
+    /// `poll`, retrying retriable failures as `errors.retry.timeout` allows. None: the
+    /// task was told to stop while waiting to retry.
+    async fn poll(
+        &mut self,
+        task: &mut Box<dyn SourceTask>,
+        control: &mut watch::Receiver<Control>,
+    ) -> Result<Option<Vec<SourceRecord>>, InstanceError> {
+        let mut retrying = self.handler.task_retrying();
+        loop {
+            match task.poll().await {
+                Ok(records) => return Ok(Some(records)),
+                Err(e) if e.is_retriable() => {
+                    let metrics = self.handler.metrics();
+                    metrics.failure();
+                    match retrying.next_delay() {
+                        Some(delay) => {
+                            warn!(task = %self.spec.id, attempt = retrying.attempts(), "poll() failed with a retriable error, retrying in {delay:?}: {}", error_chain(&e));
+                            metrics.retry();
+                            if !sleep_unless_stopped(delay, control).await {
+                                return Ok(None);
+                            }
+                        }
+                        None => {
+                            metrics.error();
+                            let attempts = retrying.attempts();
+                            return Err(InstanceError::from_connect(Stage::TaskPoll, e)
+                                .caused_by(format!("poll() failed with retriable errors {attempts} time(s) until errors.retry.timeout ran out")));
+                        }
+                    }
+                }
+                Err(e) => return Err(InstanceError::from_connect(Stage::TaskPoll, e)),
             }
         }
     }
@@ -213,8 +363,46 @@ pub async fn run(
     mut control: watch::Receiver<Control>,
 ) -> Result<(), InstanceError> {
     let id = InstanceId::Task(spec.id.clone());
-    let conv = RecordConverters::new(&ctx.config, &spec.connector_config)
-        .map_err(|e| InstanceError::connect(Stage::Setup, e.to_string()))?;
+    let conv = Arc::new(
+        RecordConverters::new(&ctx.config, &spec.connector_config)
+            .map_err(|e| InstanceError::connect(Stage::Setup, e.to_string()))?,
+    );
+    let chain =
+        TransformChain::<SourceRecord>::from_config(&spec.connector_config).map_err(|e| {
+            InstanceError::new(
+                Stage::Setup,
+                "org.apache.kafka.common.config.ConfigException",
+                e.to_string(),
+            )
+        })?;
+    let metrics = ctx.task_metrics.start(&spec.id);
+    let handler = ErrorHandler::new(&ctx, &spec, metrics).await?;
+    // A record Kafka refuses: skipped and reported under errors.tolerance=all (KIP-779).
+    let on_failure: OnProduceFailure = {
+        let handler = handler.clone();
+        Box::new(move |partition, offset, err, msg| {
+            let failure = Failure::new(
+                Stage::KafkaProduce,
+                SOURCE_TASK_CLASS,
+                KAFKA_EXCEPTION,
+                err.to_string(),
+            );
+            let origin = Origin::Source {
+                partition: partition.to_string(),
+                offset: offset.map(str::to_string),
+            };
+            let details = origin.clone();
+            handler
+                .fail_record(
+                    failure,
+                    origin,
+                    false,
+                    || Some(DlqRecord::produced(&msg)),
+                    || consumed_details(&details, None),
+                )
+                .map_err(|e| DeliveryError(e.to_string()))
+        })
+    };
     let overrides = kafka::connector_overrides(&spec.connector_config, "producer.override.");
     let producer: FutureProducer = kafka::producer_config(&ctx.config, &overrides)
         .create()
@@ -239,9 +427,12 @@ pub async fn run(
         ctx: ctx.clone(),
         id: id.clone(),
         producer,
-        submitted: SubmittedRecords::default(),
+        submitted: SubmittedRecords::new(Some(on_failure)),
         known_topics: HashSet::new(),
         spec,
+        conv,
+        chain,
+        handler,
     };
     let offsets = Arc::new(StoreOffsetReader {
         store: ctx.store.clone(),
@@ -292,15 +483,14 @@ pub async fn run(
                     }
                 }
             }
-            let records = task
-                .poll()
-                .await
-                .map_err(|e| InstanceError::from_connect(Stage::TaskPoll, e))?;
-            for record in &records {
+            let Some(records) = lp.poll(&mut task, &mut control).await? else {
+                return Ok(());
+            };
+            for record in records {
                 while lp.submitted.len() >= MAX_IN_FLIGHT {
                     lp.wait_oldest().await?;
                 }
-                lp.send(&conv, record).await?;
+                lp.process(record).await?;
             }
             lp.submitted
                 .drain_ready()
@@ -316,6 +506,8 @@ pub async fn run(
     // Whatever happened, commit what Kafka has acknowledged and stop the task.
     let finish = lp.finish(&mut task).await;
     let _ = lp.producer.flush(std::time::Duration::from_millis(100));
+    // Records reported to the DLQ just before a failure get there too.
+    lp.handler.finish(ctx.config.offset_flush_timeout).await;
     if let Err(e) = task.stop().await {
         warn!(task = %lp.spec.id, "task stop() failed: {}", error_chain(&e));
     }

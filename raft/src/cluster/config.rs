@@ -67,11 +67,14 @@ impl ClusterConfig {
         if self.election_min <= self.heartbeat * 2 || self.election_max <= self.election_min {
             return Err("raft election timeouts must exceed twice the heartbeat interval, and max must exceed min".into());
         }
-        if self.lease_timeout > self.election_min {
+        // Voters grant a vote only after an election_max of silence from the old leader
+        // (openraft's vote lease); by then the old leader's quorum lease and then its
+        // followers' leases must both have lapsed.
+        if self.lease_timeout * 2 > self.election_max {
             return Err(format!(
-                "lease.timeout.ms ({} ms) must not exceed the minimum election timeout ({} ms): an old leader must have stopped its instances before a new one can be elected",
+                "twice lease.timeout.ms ({} ms) must not exceed the maximum election timeout ({} ms): an old leader and its followers must have stopped their instances before a new leader is elected",
                 self.lease_timeout.as_millis(),
-                self.election_min.as_millis()
+                self.election_max.as_millis()
             ));
         }
         Ok(())

@@ -2,9 +2,12 @@
 //! the placement of connector and task instances current. Runs on every node and acts
 //! only while that node is the leader.
 //!
-//! A member is dead once it has not answered for `failover_timeout`, counted from the
-//! later of its last answer and the start of this leadership: a new leader knows
-//! nothing of the past, so it gives every member a full timeout before moving its work.
+//! The leader pings members only while it holds its own lease (acks from a quorum); a
+//! ping renews the member's lease. A member is dead once it has not answered for
+//! `failover_timeout`. A new leader gives a member it has never reached only a short
+//! grace: its lease had already lapsed when this leader was elected, because voters
+//! grant a vote only after hearing nothing from the old leader for an election timeout,
+//! which exceeds lease + lease (the old leader's quorum lease, then the member's).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -20,6 +23,8 @@ use crate::store::Store;
 
 const TICK: Duration = Duration::from_millis(200);
 const PING_TIMEOUT: Duration = Duration::from_millis(400);
+/// How long a new leader tries to reach a member before counting it dead.
+const NEW_LEADER_GRACE: Duration = Duration::from_millis(600);
 
 pub fn spawn(node: Arc<ClusterNode>) {
     tokio::spawn(async move {
@@ -40,13 +45,15 @@ pub fn spawn(node: Arc<ClusterNode>) {
                 );
                 Instant::now()
             });
+            if !super::lease::holds_lease(&node) {
+                // A leader without a quorum neither vouches for members (pings renew
+                // their leases) nor places anything.
+                continue;
+            }
             let live = check_liveness(&node, since).await;
             if live != last_live {
                 info!(node = node.id, ?live, "live members");
                 last_live = live.clone();
-            }
-            if !super::lease::holds_lease(&node) {
-                continue; // a leader without a quorum must not place anything
             }
             if let Err(e) = rebalance(&node, &live).await {
                 warn!(node = node.id, "placement failed: {e}");
@@ -77,7 +84,7 @@ async fn check_liveness(node: &ClusterNode, leader_since: Instant) -> BTreeSet<N
     let results = join_all(members.iter().map(|(id, addr)| {
         let http = http.clone();
         let me = node.id;
-        async move { (*id, *id == me || ping(&http, addr, PING_TIMEOUT).await) }
+        async move { (*id, *id == me || ping(&http, me, addr, PING_TIMEOUT).await) }
     }))
     .await;
     let now = Instant::now();
@@ -91,12 +98,11 @@ async fn check_liveness(node: &ClusterNode, leader_since: Instant) -> BTreeSet<N
         if ok {
             seen.insert(id, now);
         }
-        let last = seen
-            .get(&id)
-            .copied()
-            .unwrap_or(leader_since)
-            .max(leader_since);
-        if now.duration_since(last) <= node.config.failover_timeout {
+        let alive = match seen.get(&id).filter(|t| **t >= leader_since) {
+            Some(last) => now.duration_since(*last) <= node.config.failover_timeout,
+            None => now.duration_since(leader_since) <= NEW_LEADER_GRACE,
+        };
+        if alive {
             live.insert(id);
         }
     }

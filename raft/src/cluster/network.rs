@@ -215,11 +215,8 @@ pub mod server {
         Err(r)
     }
 
-    /// `on_append` is called for every append-entries request (the leader's heartbeats
-    /// included): the follower side of the lease.
     pub fn routes(
         raft: Raft,
-        on_append: Arc<dyn Fn() + Send + Sync>,
         shared: Arc<SharedState>,
     ) -> impl Filter<Extract = (warp::reply::Response,), Error = warp::Rejection> + Clone {
         let guard = same_cluster(shared);
@@ -230,16 +227,9 @@ pub mod server {
             .and(warp::body::bytes())
             .then(move |body: bytes::Bytes| {
                 let raft = r1.clone();
-                let on_append = on_append.clone();
                 async move {
                     match decode::<AppendEntriesRequest<TypeConfig>>(&body) {
-                        Ok(req) => {
-                            let res = raft.append_entries(req).await;
-                            if res.is_ok() {
-                                on_append();
-                            }
-                            reply(&res)
-                        }
+                        Ok(req) => reply(&raft.append_entries(req).await),
                         Err(e) => bad_request(e),
                     }
                 }

@@ -98,7 +98,7 @@ pub struct ClusterNode {
     /// Unique per process, so request ids of a restarted node never collide.
     client_id: String,
     next_request: AtomicU64,
-    /// When this node last accepted an append-entries (heartbeat) from a leader.
+    /// When the leader this node follows last pinged it (while holding its lease).
     last_leader_contact: Arc<Mutex<Instant>>,
     lease: watch::Sender<bool>,
     /// Leader only: when each member last answered a ping.
@@ -207,16 +207,7 @@ impl ClusterNode {
     }
 
     async fn serve(self: &Arc<Self>) -> Result<(), ClusterError> {
-        let contact = self.last_leader_contact.clone();
-        let raft_routes = server::routes(
-            self.raft.clone(),
-            Arc::new(move || {
-                if let Ok(mut t) = contact.lock() {
-                    *t = Instant::now();
-                }
-            }),
-            self.shared.clone(),
-        );
+        let raft_routes = server::routes(self.raft.clone(), self.shared.clone());
         let me = self.clone();
         let write = warp::path!("cluster" / "write")
             .and(warp::post())
@@ -245,9 +236,23 @@ impl ClusterNode {
                     bytes_reply(&reply)
                 }
             });
+        // The leader pings members while it holds its own (quorum) lease; a ping from
+        // the node this one follows renews this node's lease. Raft heartbeats do not:
+        // a leader cut off from the quorum keeps sending them to its minority.
+        let me = self.clone();
         let ping = warp::path!("cluster" / "ping")
             .and(warp::get())
-            .map(|| warp::reply::Response::new("pong".into()));
+            .and(warp::query::<BTreeMap<String, String>>())
+            .map(move |q: BTreeMap<String, String>| {
+                let from = q.get("from").and_then(|f| f.parse::<NodeId>().ok());
+                let leader = me.raft.metrics().borrow().current_leader;
+                if from.is_some() && from == leader {
+                    if let Ok(mut t) = me.last_leader_contact.lock() {
+                        *t = Instant::now();
+                    }
+                }
+                warp::reply::Response::new("pong".into())
+            });
         let me = self.clone();
         let info = warp::path!("cluster" / "info")
             .and(warp::get())
@@ -702,9 +707,14 @@ impl Store for ClusterNode {
     }
 }
 
-/// Exposed for the leader loop: is `addr` answering pings?
-pub(crate) async fn ping(http: &reqwest::Client, addr: &str, timeout: Duration) -> bool {
-    http.get(format!("http://{addr}/cluster/ping"))
+/// The leader loop's ping: is `addr` answering? It also renews that member's lease.
+pub(crate) async fn ping(
+    http: &reqwest::Client,
+    from: NodeId,
+    addr: &str,
+    timeout: Duration,
+) -> bool {
+    http.get(format!("http://{addr}/cluster/ping?from={from}"))
         .timeout(timeout)
         .send()
         .await

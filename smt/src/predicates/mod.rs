@@ -1,8 +1,8 @@
 //! Kafka's built-in predicates.
 
-pub mod topic_name_matches;
 pub mod has_header_key;
 pub mod record_is_tombstone;
+pub mod topic_name_matches;
 
 use crate::PredicatePlugin;
 

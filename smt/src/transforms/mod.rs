@@ -1,21 +1,22 @@
 //! Kafka's built-in transformations, one module each.
 
-pub mod insert_field;
-pub mod replace_field;
-pub mod mask_field;
-pub mod value_to_key;
-pub mod extract_field;
-pub mod hoist_field;
 pub mod cast;
+pub mod drop_headers;
+pub mod extract_field;
+pub mod filter;
 pub mod flatten;
+pub mod header_from;
+pub mod hoist_field;
+pub mod insert_field;
+pub mod insert_header;
+pub mod mask_field;
+pub mod regex_router;
+pub mod replace_field;
 pub mod set_schema_metadata;
 pub mod timestamp_converter;
 pub mod timestamp_router;
-pub mod regex_router;
-pub mod filter;
-pub mod header_from;
-pub mod insert_header;
-pub mod drop_headers;
+pub mod util;
+pub mod value_to_key;
 
 use crate::TransformPlugin;
 
