@@ -120,11 +120,16 @@ pub fn validate(props: &Props) -> Vec<(String, String)> {
                 None => errors.push((key.clone(), format!("Invalid value {class} for configuration {key}: Class {class} could not be found."))),
                 Some(p) => {
                     let sub = step_props(props, &alias);
-                    for (k, e) in (p.config_def)().validate(&sub).errors() {
+                    let key_errors = (p.config_def)().validate(&sub).errors();
+                    let clean = key_errors.is_empty();
+                    for (k, e) in key_errors {
                         errors.push((format!("transforms.{alias}.{k}"), e));
                     }
-                    if let Err(e) = (p.create_sink)(&sub) {
-                        errors.push((format!("transforms.{alias}"), e.message));
+                    // Cross-key checks happen when the transformation is built.
+                    if clean {
+                        if let Err(e) = (p.create_sink)(&sub) {
+                            errors.push((format!("transforms.{alias}"), e.message));
+                        }
                     }
                 }
             },

@@ -46,6 +46,9 @@ pub enum Side {
     Value,
 }
 
+/// Builds a transformation (or predicate) from its validated keys.
+pub type Factory<T> = fn(&connect_api::Props) -> Result<Box<T>, TransformError>;
+
 /// A transformation class this crate implements.
 pub struct TransformPlugin {
     /// Kafka's class name, e.g. `org.apache.kafka.connect.transforms.InsertField$Value`.
@@ -53,27 +56,16 @@ pub struct TransformPlugin {
     /// The keys it accepts (validated before `create` is called).
     pub config_def: fn() -> ConfigDef,
     /// Builds the transformation for source or sink records from its validated keys.
-    pub create_source:
-        fn(
-            &connect_api::Props,
-        ) -> Result<Box<dyn Transformation<connect_api::SourceRecord>>, TransformError>,
-    pub create_sink: fn(
-        &connect_api::Props,
-    )
-        -> Result<Box<dyn Transformation<connect_api::SinkRecord>>, TransformError>,
+    pub create_source: Factory<dyn Transformation<connect_api::SourceRecord>>,
+    pub create_sink: Factory<dyn Transformation<connect_api::SinkRecord>>,
 }
 
 /// A predicate class this crate implements.
 pub struct PredicatePlugin {
     pub class: &'static str,
     pub config_def: fn() -> ConfigDef,
-    pub create_source: fn(
-        &connect_api::Props,
-    )
-        -> Result<Box<dyn Predicate<connect_api::SourceRecord>>, TransformError>,
-    pub create_sink: fn(
-        &connect_api::Props,
-    ) -> Result<Box<dyn Predicate<connect_api::SinkRecord>>, TransformError>,
+    pub create_source: Factory<dyn Predicate<connect_api::SourceRecord>>,
+    pub create_sink: Factory<dyn Predicate<connect_api::SinkRecord>>,
 }
 
 /// Every transformation and predicate class, for `GET /connector-plugins?connectorsOnly=false`:

@@ -297,8 +297,9 @@ mod tests {
     fn the_regex_must_match_the_whole_topic() {
         assert_eq!(apply("foo", "bar", "foobar"), "foobar");
         assert_eq!(apply("foo", "bar", "xfoo"), "xfoo");
-        assert_eq!(apply("a|ab", "X", "ab"), "X");
-        // replaceFirst after matches(): the first match, which may be shorter than the topic.
+        // replaceFirst after matches(): the first match, which may be shorter than the
+        // topic (as in Java: "a|ab" matches "ab" whole, then replaces its first match "a").
+        assert_eq!(apply("a|ab", "X", "ab"), "Xb");
         assert_eq!(apply("(.*?)", "[$1]", "abc"), "[]abc");
     }
 

@@ -58,7 +58,10 @@ impl TimestampRouter {
             SimpleDateFormat::new(config.get_string(TIMESTAMP_FORMAT).unwrap_or_default())
                 .map_err(err)?;
         Ok(TimestampRouter {
-            topic_format: config.get_string(TOPIC_FORMAT).unwrap_or_default().to_string(),
+            topic_format: config
+                .get_string(TOPIC_FORMAT)
+                .unwrap_or_default()
+                .to_string(),
             timestamp_format,
         })
     }
@@ -135,11 +138,20 @@ mod tests {
     use connect_api::{Schema, SinkRecord, SourceRecord, Value};
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn source(topic: &str, timestamp: Option<i64>) -> SourceRecord {
-        let mut r = SourceRecord::new(Default::default(), Default::default(), topic, None, Value::Null);
+        let mut r = SourceRecord::new(
+            Default::default(),
+            Default::default(),
+            topic,
+            None,
+            Value::Null,
+        );
         r.record.kafka_partition = Some(0);
         r.record.timestamp = timestamp;
         r
@@ -148,9 +160,10 @@ mod tests {
     #[test]
     fn default_configuration() {
         let x = TimestampRouter::configure(&Props::new()).unwrap();
-        let out = Transformation::<SourceRecord>::apply(&x, source("test", Some(1_483_425_001_864)))
-            .unwrap()
-            .unwrap();
+        let out =
+            Transformation::<SourceRecord>::apply(&x, source("test", Some(1_483_425_001_864)))
+                .unwrap()
+                .unwrap();
         assert_eq!(out.record.topic, "test-20170103");
     }
 
@@ -170,7 +183,9 @@ mod tests {
             original_topic: "t".into(),
             ..SinkRecord::default()
         };
-        let out = Transformation::<SinkRecord>::apply(&x, record).unwrap().unwrap();
+        let out = Transformation::<SinkRecord>::apply(&x, record)
+            .unwrap()
+            .unwrap();
         assert_eq!(out.record.topic, "2017-01-03T06.t.t");
         assert_eq!(out.original_topic, "t");
         // Before the epoch, in UTC.
@@ -183,7 +198,10 @@ mod tests {
         let mut record = source("test", None);
         record.record.key = Value::from("k");
         record.record.key_schema = Some(Schema::string());
-        record.record.headers.add("h", Some(Schema::int32()), Value::Int32(1));
+        record
+            .record
+            .headers
+            .add("h", Some(Schema::int32()), Value::Int32(1));
         let e = Transformation::<SourceRecord>::apply(&x, record).unwrap_err();
         assert_eq!(
             e.message,
@@ -194,7 +212,8 @@ mod tests {
 
     #[test]
     fn bad_timestamp_format_is_rejected() {
-        let e = TimestampRouter::configure(&props(&[(TIMESTAMP_FORMAT, "bad-format")])).unwrap_err();
+        let e =
+            TimestampRouter::configure(&props(&[(TIMESTAMP_FORMAT, "bad-format")])).unwrap_err();
         assert_eq!(e.message, "Illegal pattern character 'b'");
     }
 }

@@ -593,6 +593,74 @@ mod tests {
     }
 
     #[test]
+    fn field_transformations_are_registered_by_full_and_simple_name() {
+        for name in [
+            "InsertField$Key",
+            "InsertField$Value",
+            "ReplaceField$Key",
+            "ReplaceField$Value",
+            "MaskField$Key",
+            "MaskField$Value",
+            "ValueToKey",
+            "ExtractField$Key",
+            "ExtractField$Value",
+            "HoistField$Key",
+            "HoistField$Value",
+            "Cast$Key",
+            "Cast$Value",
+            "Flatten$Key",
+            "Flatten$Value",
+            "SetSchemaMetadata$Key",
+            "SetSchemaMetadata$Value",
+        ] {
+            let full = format!("org.apache.kafka.connect.transforms.{name}");
+            assert!(crate::registry::find_transform(&full).is_some(), "{full}");
+            assert!(crate::registry::find_transform(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_chain_of_field_transformations() {
+        use crate::TransformChain;
+        let config = testing::props(&[
+            ("transforms", "hoist,insert,cast,flat"),
+            ("transforms.hoist.type", "HoistField$Value"),
+            ("transforms.hoist.field", "inner"),
+            ("transforms.insert.type", "InsertField$Value"),
+            ("transforms.insert.topic.field", "topic"),
+            ("transforms.cast.type", "Cast$Value"),
+            ("transforms.cast.spec", "topic:string"),
+            ("transforms.flat.type", "Flatten$Value"),
+            ("transforms.flat.delimiter", "_"),
+        ]);
+        let chain = TransformChain::<SinkRecord>::from_config(&config).unwrap();
+        let r = testing::sink(connect_api::Record {
+            topic: "t".into(),
+            value: testing::map(vec![("a", Value::Int32(1))]),
+            ..Default::default()
+        });
+        let out = chain.apply(r).unwrap().unwrap();
+        assert_eq!(
+            out.record.value,
+            testing::map(vec![
+                ("inner_a", Value::Int32(1)),
+                ("topic", Value::from("t")),
+            ])
+        );
+        let bad = testing::props(&[
+            ("transforms", "cast"),
+            ("transforms.cast.type", "Cast$Value"),
+            ("transforms.cast.spec", "a:nope"),
+        ]);
+        let errors = crate::chain::validate(&bad);
+        assert!(
+            errors.iter().any(|(k, e)| k == "transforms.cast.spec"
+                && e.ends_with("Invalid type found in casting spec: nope")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn schema_cache_returns_the_same_schema_for_equal_inputs() {
         let cache = SchemaCache::new();
         let a = SchemaBuilder::struct_().field("a", Schema::int32()).build();
