@@ -315,13 +315,11 @@ impl SimpleDateFormat {
             pos += 1;
         }
         let actual_start = pos;
+        // Numbers read at most up to here; an abutting field that does not fit fails.
         let limit = if obey_count {
-            if start + count > t.len() {
-                return None;
-            }
-            start + count
+            (start + count <= t.len()).then_some(start + count)
         } else {
-            t.len()
+            Some(t.len())
         };
         let mut value = 0i64;
         let numeric_first = matches!(
@@ -330,7 +328,7 @@ impl SimpleDateFormat {
         ) || (matches!(letter, Letter::Month | Letter::MonthStandalone)
             && count <= 2);
         if numeric_first {
-            let (v, p) = parse_number(t, pos, limit)?;
+            let (v, p) = parse_number(t, pos, limit?)?;
             value = v;
             pos = p;
         }
@@ -407,7 +405,7 @@ impl SimpleDateFormat {
                 Some(p)
             }
             _ => {
-                let (v, p) = parse_number(t, pos, limit)?;
+                let (v, p) = parse_number(t, pos, limit?)?;
                 let (field, v) = match letter {
                     Letter::DayOfMonth => (Cf::DayOfMonth, v),
                     Letter::Hour0To23 => (Cf::HourOfDay, v),

@@ -343,6 +343,27 @@ mod tests {
     }
 
     #[test]
+    fn chain_validation_names_the_alias_and_key() {
+        let props: Props = [
+            ("transforms", "route"),
+            ("transforms.route.type", "RegexRouter"),
+            ("transforms.route.regex", "(unclosed"),
+            ("transforms.route.replacement", "$1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let errors = crate::chain::validate(&props);
+        assert!(
+            errors.iter().any(|(k, m)| k == "transforms.route.regex"
+                && m.starts_with(
+                    "Invalid value (unclosed for configuration regex: Invalid regex: "
+                )),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn config_errors() {
         let props = |regex: &str| -> Props {
             [(REGEX, regex), (REPLACEMENT, "x")]
