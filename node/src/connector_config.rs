@@ -249,3 +249,165 @@ pub fn invalid_message(infos: &ConfigInfos) -> String {
     msg.push_str("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`");
     msg
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> Props {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn errors_of(infos: &ConfigInfos, key: &str) -> Vec<String> {
+        infos
+            .errors()
+            .into_iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, e)| e)
+            .collect()
+    }
+
+    #[test]
+    fn errors_keys_are_defined_for_sinks_and_sources() {
+        let plugins = Plugins::builtin();
+        for (class, extra) in [
+            ("FileStreamSink", ("topics", "in")),
+            ("FileStreamSource", ("topic", "out")),
+        ] {
+            let infos = validate(
+                &plugins,
+                &props(&[("connector.class", class), ("name", "c"), extra]),
+            )
+            .unwrap();
+            assert_eq!(infos.error_count, 0, "{:?}", infos.errors());
+            for key in [
+                "errors.retry.timeout",
+                "errors.retry.delay.max.ms",
+                "errors.tolerance",
+                "errors.log.enable",
+                "errors.log.include.messages",
+                "errors.deadletterqueue.topic.name",
+                "errors.deadletterqueue.topic.replication.factor",
+                "errors.deadletterqueue.context.headers.enable",
+                "predicates",
+            ] {
+                let c = infos
+                    .config(key)
+                    .unwrap_or_else(|| panic!("{class}: {key}"));
+                assert!(c.definition.group.is_some(), "{key}");
+            }
+            assert_eq!(
+                infos
+                    .config("errors.tolerance")
+                    .unwrap()
+                    .value
+                    .value
+                    .as_deref(),
+                Some("none")
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_tolerance_is_an_error_on_its_key() {
+        let infos = validate(
+            &Plugins::builtin(),
+            &props(&[
+                ("connector.class", "FileStreamSink"),
+                ("name", "c"),
+                ("topics", "in"),
+                ("errors.tolerance", "most"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            errors_of(&infos, "errors.tolerance").len(),
+            1,
+            "{:?}",
+            infos.errors()
+        );
+    }
+
+    #[test]
+    fn the_dlq_topic_may_not_be_a_topic_the_sink_reads() {
+        let plugins = Plugins::builtin();
+        let infos = validate(
+            &plugins,
+            &props(&[
+                ("connector.class", "FileStreamSink"),
+                ("name", "c"),
+                ("topics", "a, dlq"),
+                ("errors.deadletterqueue.topic.name", "dlq"),
+            ]),
+        )
+        .unwrap();
+        let e = errors_of(&infos, "errors.deadletterqueue.topic.name");
+        assert_eq!(
+            e,
+            ["The DLQ topic 'dlq' may not be included in the list of topics ('topics=[a, dlq]') consumed by the connector"]
+        );
+        assert_eq!(errors_of(&infos, "topics"), e);
+
+        let infos = validate(
+            &plugins,
+            &props(&[
+                ("connector.class", "FileStreamSink"),
+                ("name", "c"),
+                ("topics.regex", "d.*"),
+                ("errors.deadletterqueue.topic.name", "dlq"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(errors_of(&infos, "topics.regex").len(), 1);
+        assert_eq!(
+            errors_of(&infos, "errors.deadletterqueue.topic.name").len(),
+            1
+        );
+
+        // Another name is fine; sources may have a DLQ too (our addition).
+        let infos = validate(
+            &plugins,
+            &props(&[
+                ("connector.class", "FileStreamSource"),
+                ("name", "c"),
+                ("topic", "dlq"),
+                ("errors.deadletterqueue.topic.name", "dlq2"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(infos.error_count, 0, "{:?}", infos.errors());
+    }
+
+    #[test]
+    fn transform_errors_name_the_alias_and_key() {
+        let infos = validate(
+            &Plugins::builtin(),
+            &props(&[
+                ("connector.class", "FileStreamSink"),
+                ("name", "c"),
+                ("topics", "in"),
+                ("transforms", "a"),
+                ("transforms.a.type", "NoSuchTransform"),
+            ]),
+        )
+        .unwrap();
+        let e = errors_of(&infos, "transforms.a.type");
+        assert_eq!(e.len(), 1, "{:?}", infos.errors());
+        assert!(e[0].contains("NoSuchTransform"), "{e:?}");
+        // A missing type is named too.
+        let infos = validate(
+            &Plugins::builtin(),
+            &props(&[
+                ("connector.class", "FileStreamSink"),
+                ("name", "c"),
+                ("topics", "in"),
+                ("transforms", "b"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(errors_of(&infos, "transforms.b.type").len(), 1);
+    }
+}

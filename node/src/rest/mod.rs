@@ -6,6 +6,15 @@
 //! Kafka's `{"error_code":N,"message":"..."}` shape ([`errors`]). The handlers live in
 //! [`root`] (`GET /`), [`connectors`] (`/connectors/...`) and [`plugins`]
 //! (`/connector-plugins/...`).
+//!
+//! Our extensions: `GET /cluster` (the Raft cluster) and
+//! `GET /connectors/{name}/tasks/{id}/metrics` (a task's error handling counters, with
+//! the names of Kafka's `task-error-metrics`: `total-record-failures`,
+//! `total-record-errors`, `total-records-skipped`, `total-retries`,
+//! `total-errors-logged`, `deadletterqueue-produce-requests`,
+//! `deadletterqueue-produce-failures`, `last-error-timestamp`, plus
+//! `total-records-dead-lettered`). Only the worker running the task has them; others
+//! answer 404 naming the task's worker.
 
 pub mod connectors;
 pub mod errors;

@@ -676,7 +676,10 @@ async fn validate_takes_the_class_from_the_path_and_checks_it() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["name"], SINK);
     assert_eq!(reply.body["error_count"], 0);
-    assert_eq!(reply.body["groups"], json!(["Common", "Transforms"]));
+    assert_eq!(
+        reply.body["groups"],
+        json!(["Common", "Transforms", "Predicates", "Error Handling"])
+    );
 
     // An alias of the same plugin is fine.
     let reply = api

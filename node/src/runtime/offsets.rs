@@ -92,7 +92,8 @@ impl Wait {
     fn now(&mut self) -> Option<Settled> {
         match self {
             Wait::Produce(f) => f.now_or_never().map(settled_produce),
-            Wait::Dlq(a) => a.peek().cloned().map(Settled::Dlq),
+            // A Shared future completes only when polled: poll a clone.
+            Wait::Dlq(a) => a.clone().now_or_never().map(Settled::Dlq),
             Wait::Done => Some(Settled::Dlq(Ok(()))),
         }
     }

@@ -16,13 +16,13 @@ use connect_api::{
     ErrantRecordReporter, Record, SinkRecord, SinkTask, SinkTaskContext, TimestampType,
     TopicPartition,
 };
-use smt::TransformChain;
 use futures::{FutureExt, StreamExt};
 use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState};
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
 use rdkafka::{Offset, TopicPartitionList};
 use regex::Regex;
+use smt::TransformChain;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
@@ -301,7 +301,8 @@ impl SinkLoop {
         };
         let origin = origin_of(msg);
         let details = consumed_details(&origin, timestamp_of(msg));
-        self.handler.fail_record(
+        // The DLQ write is awaited (with every other pending one) before the next commit.
+        let _dlq_ack = self.handler.fail_record(
             failure,
             origin,
             false,
@@ -368,13 +369,17 @@ impl SinkLoop {
                     offset: r.original_kafka_offset,
                 };
                 let details = consumed_details(&origin, r.record.timestamp);
-                self.handler.fail_record(
+                let _dlq_ack = self.handler.fail_record(
                     failure.clone(),
                     origin,
                     true,
                     || {
                         self.handler
-                            .original(&r.original_topic, r.original_kafka_partition, r.original_kafka_offset)
+                            .original(
+                                &r.original_topic,
+                                r.original_kafka_partition,
+                                r.original_kafka_offset,
+                            )
                             .or_else(|| Some(DlqRecord::from_record(&self.conv, &r.record)))
                     },
                     || details,
@@ -514,9 +519,9 @@ pub async fn run(
             // positions once the batch is put (skipped and dropped records included).
             let mut consumed: HashMap<TopicPartition, i64> = HashMap::new();
             // The batch's records as consumed, for an errant record reporter's DLQ writes.
-            let mut originals: Option<BatchOriginals> =
-                (lp.handler.dlq_enabled() && lp.handler.config.errant_reporter_enabled())
-                    .then(HashMap::new);
+            let mut originals: Option<BatchOriginals> = (lp.handler.dlq_enabled()
+                && lp.handler.config.errant_reporter_enabled())
+            .then(HashMap::new);
             {
                 let mut stream = lp.consumer.stream();
                 let first = tokio::select! {

@@ -42,6 +42,9 @@ pub const ERROR_HEADER_SOURCE_OFFSET: &str = "__connect.errors.source.offset";
 /// Kafka's `DLQ_NUM_DESIRED_PARTITIONS`: one partition keeps the DLQ in failure order.
 const DLQ_PARTITIONS: i32 = 1;
 
+/// Kafka's producer default `delivery.timeout.ms` (2 minutes).
+const DLQ_DELIVERY_TIMEOUT_MS: &str = "120000";
+
 /// Where a failed record came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -276,7 +279,19 @@ impl DlqWriter {
             .await
             .map_err(|e| setup(e.to_string()))?;
         let overrides = crate::kafka::connector_overrides(connector_config, "producer.override.");
-        let producer: FutureProducer = crate::kafka::producer_config(&ctx.config, &overrides)
+        let mut config = crate::kafka::producer_config(&ctx.config, &overrides);
+        // Unlike the task's producer (which retries forever, as Kafka Connect's), a DLQ
+        // write gives up after Kafka's default delivery.timeout.ms: a DLQ that cannot
+        // be written fails the task rather than stalling its commits forever.
+        if !overrides.contains_key("message.timeout.ms")
+            && !ctx
+                .config
+                .producer_overrides
+                .contains_key("message.timeout.ms")
+        {
+            config.set("message.timeout.ms", DLQ_DELIVERY_TIMEOUT_MS);
+        }
+        let producer: FutureProducer = config
             .create()
             .map_err(|e| setup(format!("cannot create producer: {e}")))?;
         Ok(DlqWriter {

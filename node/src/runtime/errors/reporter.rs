@@ -140,7 +140,7 @@ impl ErrorHandler {
         let ack = dlq.send(&record, origin, &self.task, failure, self.metrics.clone());
         let mut pending = lock(&self.pending);
         // Forget writes that are acknowledged; keep failed ones for wait_pending to see.
-        pending.retain(|a| !matches!(a.peek(), Some(Ok(()))));
+        pending.retain(|a| !matches!(a.clone().now_or_never(), Some(Ok(()))));
         pending.push(ack.clone());
         ack
     }
@@ -160,12 +160,25 @@ impl ErrorHandler {
         match decide(self.config.tolerance, failure.stage, retriable) {
             Decision::Skip => {
                 self.metrics.skipped(1);
+                self.warn_if_unreported();
                 Ok(ack)
             }
             Decision::Fail => {
                 self.metrics.error();
                 Err(tolerance_exceeded(&failure))
             }
+        }
+    }
+
+    /// Kafka skips records silently when neither a DLQ nor `errors.log.enable` is set;
+    /// we say so in the log, for the first skipped record and every 10,000th.
+    fn warn_if_unreported(&self) {
+        if self.dlq.is_some() || self.config.log_enable {
+            return;
+        }
+        let skipped = self.metrics.snapshot().total_records_skipped;
+        if skipped == 1 || skipped.is_multiple_of(10_000) {
+            warn!(task = %self.task, skipped, "records skipped after errors (errors.tolerance=all) are neither logged nor sent to a dead letter queue: set errors.log.enable or errors.deadletterqueue.topic.name to keep them; counts at /connectors/{}/tasks/{}/metrics", self.task.connector, self.task.task);
         }
     }
 

@@ -289,3 +289,28 @@ impl SourceTask for PoisonSourceTask {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poison_record_fails_a_schema_checking_converter_only() {
+        let mut json = converters::new_converter("JsonConverter").unwrap();
+        let props = [("schemas.enable".to_string(), "false".to_string())]
+            .into_iter()
+            .collect();
+        json.configure(&props, false).unwrap();
+        let schema = Schema::string();
+        assert!(json
+            .from_connect_data("t", Some(&schema), &Value::String("record-1".into()))
+            .is_ok());
+        let e = json
+            .from_connect_data("t", Some(&schema), &Value::Int32(1))
+            .unwrap_err();
+        assert_eq!(
+            e.java_class(),
+            "org.apache.kafka.connect.errors.DataException"
+        );
+    }
+}
