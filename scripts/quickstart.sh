@@ -17,7 +17,7 @@ if [ "${1:-}" = "--broker" ]; then
   "$here/broker.sh" "$work/broker" > "$work/broker.log" 2>&1 &
   broker_pid=$!
   trap 'kill $broker_pid 2>/dev/null || true' EXIT
-  bootstrap="$RAFTCONNECT_TEST_BROKER"
+  bootstrap="127.0.0.1:$RAFTCONNECT_BROKER_PORT"
   broker_flag=()
   for _ in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/"$RAFTCONNECT_BROKER_PORT") 2>/dev/null && break; sleep 0.2; done
 fi

@@ -166,9 +166,10 @@ fn standalone_quickstart_survives_a_restart_without_loss_or_duplicates() {
     let got = fs::read(&output).unwrap();
     assert!(
         got == expected,
-        "output differs from input: {} vs {} bytes ({first_run} lines in the first run)",
+        "output differs from input: {} vs {} bytes ({first_run} lines in the first run); worker log:\n{}",
         got.len(),
-        expected.len()
+        expected.len(),
+        worker.log_text()
     );
 
     // The topic holds exactly one JsonConverter envelope per line, in order.

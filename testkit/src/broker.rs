@@ -3,8 +3,7 @@
 //! used for anything that checks data).
 //!
 //! The binary comes from `TANSU_BIN`, or the cache that `scripts/install-tansu.sh`
-//! fills. `RAFTCONNECT_TEST_BROKER=host:port` points tests at an already running broker
-//! instead.
+//! fills. Every test gets its own broker and data: tests never share topics.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -35,20 +34,9 @@ fn tansu_bin() -> PathBuf {
 }
 
 impl Broker {
-    /// Starts a fresh broker on a free loopback port (or uses RAFTCONNECT_TEST_BROKER),
-    /// and waits until it answers metadata requests.
+    /// Starts a fresh broker on a free loopback port, and waits until it answers
+    /// metadata requests.
     pub fn start() -> Broker {
-        if let Ok(addr) = std::env::var("RAFTCONNECT_TEST_BROKER") {
-            if !addr.is_empty() && std::env::var("RAFTCONNECT_OWN_BROKER").is_err() {
-                let b = Broker {
-                    bootstrap: addr,
-                    child: None,
-                    _dir: None,
-                };
-                b.wait_ready();
-                return b;
-            }
-        }
         let bin = tansu_bin();
         assert!(
             bin.exists(),
