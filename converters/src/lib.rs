@@ -12,7 +12,6 @@
 
 mod config;
 mod error;
-mod java;
 mod json;
 mod simple;
 mod string;
@@ -20,31 +19,13 @@ mod values;
 
 use connect_api::{Props, SchemaRef, Value};
 
+pub use connect_api::data::values::{convert_to_string, parse_string};
+pub use connect_api::SchemaAndValue;
 pub use error::ConverterError;
 pub use json::{DecimalFormat, JsonConverter};
 pub use simple::{BooleanConverter, ByteArrayConverter, NumberConverter, NumberKind};
 pub use string::StringConverter;
-pub use values::{convert_to_string, parse_string, SimpleHeaderConverter};
-
-/// A schema and a value, as Kafka's `SchemaAndValue`; `schema` is `None` when the data
-/// carries no schema.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SchemaAndValue {
-    pub schema: Option<SchemaRef>,
-    pub value: Value,
-}
-
-impl SchemaAndValue {
-    /// No schema, null value (Kafka's `SchemaAndValue.NULL`).
-    pub const NULL: SchemaAndValue = SchemaAndValue {
-        schema: None,
-        value: Value::Null,
-    };
-
-    pub fn new(schema: Option<SchemaRef>, value: Value) -> Self {
-        SchemaAndValue { schema, value }
-    }
-}
+pub use values::SimpleHeaderConverter;
 
 /// Converts record keys and values between Connect data and bytes (Kafka's `Converter`).
 // The method names are Kafka's (`fromConnectData`), which the runtime codes against.

@@ -3,8 +3,8 @@
 
 use connect_api::{Props, Schema, SchemaRef, SchemaType, Value};
 
-use crate::java::{class_of, type_name};
 use crate::{Converter, ConverterError, HeaderConverter, SchemaAndValue};
+use connect_api::java::{class_of, type_name};
 
 /// Implements `HeaderConverter` by delegating to the type's `Converter` impl, as Kafka's
 /// classes do (a header converter is configured as a value converter).

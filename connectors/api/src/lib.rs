@@ -9,6 +9,7 @@ pub mod config;
 pub mod connector;
 pub mod data;
 pub mod error;
+pub mod java;
 pub mod record;
 
 pub use config::{
@@ -20,7 +21,9 @@ pub use connector::{
     ErrantRecordReporter, OffsetReader, ReportFuture, SinkConnector, SinkTask, SinkTaskContext,
     SourceConnector, SourceTask, SourceTaskContext, TopicPartition,
 };
-pub use data::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType, Struct, Value};
+pub use data::{
+    Field, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, SchemaType, Struct, Value,
+};
 pub use error::{ConnectError, DataError};
 pub use record::{
     ConnectRecord, Header, Headers, Record, SinkRecord, SourceOffset, SourcePartition,

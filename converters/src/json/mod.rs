@@ -6,8 +6,8 @@ use bigdecimal::BigDecimal;
 use connect_api::data::logical::{self, DATE_NAME, DECIMAL_NAME, TIMESTAMP_NAME, TIME_NAME};
 use connect_api::{Props, Schema, SchemaBuilder, SchemaRef, SchemaType, Struct, Value};
 
-use crate::java::{self, class_of, type_name, MILLIS_PER_DAY};
 use crate::{config, Converter, ConverterError, HeaderConverter, SchemaAndValue};
+use connect_api::java::{self, class_of, type_name, MILLIS_PER_DAY};
 use tree::{JNode, ObjectBuilder, Out};
 
 pub const SCHEMAS_ENABLE_CONFIG: &str = "schemas.enable";

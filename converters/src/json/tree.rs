@@ -10,26 +10,29 @@
 use std::collections::HashMap;
 
 use base64::Engine;
-use bigdecimal::num_bigint::BigInt;
 use bigdecimal::BigDecimal;
 
-use crate::java;
+use connect_api::java::{self, JavaDecimal};
 
 /// Jackson's `StreamReadConstraints` defaults.
 const MAX_DEPTH: usize = 1000;
 const MAX_NUMBER_LEN: usize = 1000;
 
-/// A parsed JSON number, exact.
+/// A parsed JSON number, exact: its decimal value (Jackson's `decimalValue()`, with
+/// `longValue()`, `doubleValue()` and the like) and whether it was an integer token.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct JNum {
-    negative: bool,
-    /// All significant digits (integer and fraction part), leading zeros stripped; empty
-    /// for zero.
-    digits: String,
-    /// Java `BigDecimal` scale: the value is `digits × 10^-scale`.
-    scale: i64,
+    value: JavaDecimal,
     /// An integer token (no fraction, no exponent): Jackson's int/long/BigInteger node.
     integral: bool,
+}
+
+impl std::ops::Deref for JNum {
+    type Target = JavaDecimal;
+
+    fn deref(&self) -> &JavaDecimal {
+        &self.value
+    }
 }
 
 impl JNum {
@@ -53,71 +56,6 @@ impl JNum {
         } else {
             v
         }
-    }
-
-    /// The low 64 bits of the integer part (Java's `longValue()` of the node: `(long)` of a
-    /// long, `BigInteger.longValue()`, `BigDecimal.longValue()`).
-    pub(crate) fn low64(&self) -> i64 {
-        let len = self.digits.len() as i64;
-        let (kept, zeros) = if self.scale <= 0 {
-            (len, (-self.scale).min(64))
-        } else {
-            ((len - self.scale).max(0), 0)
-        };
-        let mut v: u64 = 0;
-        for b in self.digits.bytes().take(kept as usize) {
-            v = v.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-        }
-        for _ in 0..zeros {
-            v = v.wrapping_mul(10);
-        }
-        let v = v as i64;
-        if self.negative {
-            v.wrapping_neg()
-        } else {
-            v
-        }
-    }
-
-    fn float_text(&self) -> String {
-        format!(
-            "{}{}e{}",
-            if self.negative { "-" } else { "" },
-            if self.digits.is_empty() {
-                "0"
-            } else {
-                &self.digits
-            },
-            -self.scale
-        )
-    }
-
-    /// `doubleValue()`: the correctly rounded double (a zero value is always `+0.0`, as a
-    /// `BigDecimal` zero has no sign).
-    pub(crate) fn to_f64(&self) -> f64 {
-        if self.digits.is_empty() {
-            return 0.0;
-        }
-        self.float_text().parse().unwrap_or(0.0)
-    }
-
-    /// `floatValue()`, see [`JNum::to_f64`].
-    pub(crate) fn to_f32(&self) -> f32 {
-        if self.digits.is_empty() {
-            return 0.0;
-        }
-        self.float_text().parse().unwrap_or(0.0)
-    }
-
-    /// `decimalValue()`: the exact decimal with the token's scale.
-    pub(crate) fn to_decimal(&self) -> BigDecimal {
-        let unscaled = if self.digits.is_empty() {
-            BigInt::from(0)
-        } else {
-            self.digits.parse::<BigInt>().unwrap_or_default()
-        };
-        let unscaled = if self.negative { -unscaled } else { unscaled };
-        BigDecimal::new(unscaled, self.scale)
     }
 }
 
@@ -332,9 +270,11 @@ impl JsonParser<'_> {
             return Err(format!("Invalid numeric value: scale {scale} out of range"));
         }
         Ok(JNode::Num(JNum {
-            negative,
-            digits,
-            scale,
+            value: JavaDecimal {
+                negative,
+                digits,
+                scale,
+            },
             integral,
         }))
     }
@@ -682,6 +622,8 @@ pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use bigdecimal::num_bigint::BigInt;
+
     use super::*;
 
     fn p(s: &str) -> JNode {

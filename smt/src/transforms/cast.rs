@@ -10,13 +10,13 @@
 use chrono::DateTime;
 use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use connect_api::data::logical;
+use connect_api::java;
 use connect_api::{ConnectRecord, Props, Schema, SchemaBuilder, SchemaRef, SchemaType, Value};
 
 use super::util::{
-    self, add_field, class_string, copy_schema_basics, date_millis, decimal_double_value,
-    decimal_float_value, decimal_long_value, java_parse_double, java_parse_float, java_split,
-    java_trim, map_get, map_put, operating_schema, operating_value, parse_config, require_map,
-    require_struct, schemaless_type, set_operating, SchemaCache,
+    self, add_field, copy_schema_basics, decimal_double_value, decimal_float_value, java_split,
+    map_get, map_put, operating_schema, operating_value, parse_config, require_map, require_struct,
+    schemaless_type, set_operating, SchemaCache,
 };
 use crate::{Side, TransformError, TransformPlugin, Transformation};
 
@@ -141,15 +141,15 @@ fn parse_field_types(mappings: &[String]) -> Result<Casts, String> {
     for mapping in mappings {
         match java_split(mapping, ':')[..] {
             [ty] => {
-                let ty = java_trim(ty);
+                let ty = java::trim(ty);
                 let parsed = schema_type_named(ty).ok_or_else(|| invalid_type(ty))?;
                 whole = Some(valid_output_type(parsed)?);
             }
             [field, ty] => {
-                let ty = java_trim(ty);
+                let ty = java::trim(ty);
                 let parsed = schema_type_named(ty).ok_or_else(|| invalid_type(ty))?;
                 let parsed = valid_output_type(parsed)?;
-                let field = java_trim(field);
+                let field = java::trim(field);
                 match casts.iter_mut().find(|(f, _)| f == field) {
                     Some(slot) => slot.1 = parsed,
                     None => casts.push((field.to_string(), parsed)),
@@ -180,22 +180,8 @@ fn out_of_range(value: &Value) -> String {
 fn unexpected(value: &Value) -> String {
     format!(
         "Unexpected type in Cast transformation: {}",
-        class_string(value)
+        java::class_of(value)
     )
-}
-
-/// Java's `Number.longValue()` (and friends) of a numeric value: None if not a number.
-fn long_value(value: &Value) -> Option<i64> {
-    Some(match value {
-        Value::Int8(v) => i64::from(*v),
-        Value::Int16(v) => i64::from(*v),
-        Value::Int32(v) => i64::from(*v),
-        Value::Int64(v) => *v,
-        Value::Float32(v) => *v as i64,
-        Value::Float64(v) => *v as i64,
-        Value::Decimal(_) => decimal_long_value(value)?,
-        _ => return None,
-    })
 }
 
 /// Java's `Number.intValue()`: floats saturate, longs and decimals wrap.
@@ -203,7 +189,7 @@ fn int_value(value: &Value) -> Option<i32> {
     Some(match value {
         Value::Float32(v) => *v as i32,
         Value::Float64(v) => *v as i32,
-        other => long_value(other)? as i32,
+        other => java::long_value(other)? as i32,
     })
 }
 
@@ -212,7 +198,7 @@ fn double_value(value: &Value) -> Option<f64> {
         Value::Float32(v) => f64::from(*v),
         Value::Float64(v) => *v,
         Value::Decimal(_) => decimal_double_value(value)?,
-        other => long_value(other)? as f64,
+        other => java::long_value(other)? as f64,
     })
 }
 
@@ -221,7 +207,7 @@ fn float_value(value: &Value) -> Option<f32> {
         Value::Float32(v) => *v,
         Value::Float64(v) => *v as f32,
         Value::Decimal(_) => decimal_float_value(value)?,
-        other => long_value(other)? as f32,
+        other => java::long_value(other)? as f32,
     })
 }
 
@@ -269,7 +255,7 @@ fn cast_value_to_type(
     let inferred = inferred.ok_or_else(|| {
         format!(
             "Cast transformation was passed a value of type {} which is not supported by Connect's data API",
-            class_string(value)
+            java::class_of(value)
         )
     })?;
     valid_input_type(inferred)?;
@@ -317,7 +303,7 @@ fn cast_value_to_type(
         } else {
             return Err(unexpected(value));
         }),
-        SchemaType::Int64 => Value::Int64(if let Some(l) = long_value(value) {
+        SchemaType::Int64 => Value::Int64(if let Some(l) = java::long_value(value) {
             l
         } else if let Some(b) = boolean(value) {
             i64::from(b)
@@ -335,7 +321,7 @@ fn cast_value_to_type(
                 0.0
             }
         } else if let Some(s) = as_str(value) {
-            java_parse_float(&s).ok_or_else(|| out_of_range(value))?
+            java::parse_float(&s).ok_or_else(|| out_of_range(value))?
         } else {
             return Err(unexpected(value));
         }),
@@ -348,11 +334,11 @@ fn cast_value_to_type(
                 0.0
             }
         } else if let Some(s) = as_str(value) {
-            java_parse_double(&s).ok_or_else(|| out_of_range(value))?
+            java::parse_double(&s).ok_or_else(|| out_of_range(value))?
         } else {
             return Err(unexpected(value));
         }),
-        SchemaType::Boolean => Value::Boolean(if let Some(l) = long_value(value) {
+        SchemaType::Boolean => Value::Boolean(if let Some(l) = java::long_value(value) {
             l != 0
         } else if let Some(b) = boolean(value) {
             b
@@ -361,7 +347,7 @@ fn cast_value_to_type(
         } else {
             return Err(unexpected(value));
         }),
-        SchemaType::String => Value::String(match date_millis(value) {
+        SchemaType::String => Value::String(match java::temporal_millis(value) {
             Some(millis) => format_date(millis),
             // Bytes print as base64, everything else as Java's toString.
             None => value.to_string(),

@@ -7,14 +7,15 @@
 //! takes its default from its own schema or else from the defaults of its ancestors.
 
 use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance};
+use connect_api::java;
 use connect_api::{
     ConnectRecord, Props, Schema, SchemaBuilder, SchemaRef, SchemaType, Struct, Value,
 };
 
 use super::util::{
-    self, add_field, class_string, copy_schema_basics, copy_schema_basics_of, map_put,
-    operating_schema, operating_value, parse_config, require_map, require_struct_or_null,
-    schemaless_type, set_operating, string_key, SchemaCache,
+    self, add_field, copy_schema_basics, copy_schema_basics_of, map_put, operating_schema,
+    operating_value, parse_config, require_map, require_struct_or_null, schemaless_type,
+    set_operating, string_key, SchemaCache,
 };
 use crate::{Side, TransformError, TransformPlugin, Transformation};
 
@@ -103,7 +104,7 @@ impl Flatten {
                 None => {
                     return Err(format!(
                         "Flatten transformation was passed a value of type {} which is not supported by Connect's data API",
-                        class_string(v)
+                        java::class_of(v)
                     ))
                 }
                 Some(SchemaType::Map) => {
@@ -113,7 +114,7 @@ impl Flatten {
                 Some(_) => {
                     return Err(format!(
                         "Flatten transformation does not support {} for record without schemas (for field {name}).",
-                        class_string(v)
+                        java::class_of(v)
                     ))
                 }
             }

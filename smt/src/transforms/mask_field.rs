@@ -10,12 +10,12 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, NaiveTime};
 use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
+use connect_api::java;
 use connect_api::{ConnectRecord, Props, Value};
 
 use super::util::{
-    self, class_string, decimal_double_value, decimal_long_value, map_get, map_put,
-    operating_schema, operating_value, parse_big_decimal, parse_config, require_map,
-    require_struct, set_operating,
+    self, decimal_double_value, decimal_long_value, map_get, map_put, operating_schema,
+    operating_value, parse_big_decimal, parse_config, require_map, require_struct, set_operating,
 };
 use crate::{Side, TransformError, TransformPlugin, Transformation};
 
@@ -99,7 +99,7 @@ fn mask_with_null_value(value: &Value) -> Result<Value, String> {
         other => {
             return Err(format!(
                 "Cannot mask value of type: {}",
-                class_string(other)
+                java::class_of(other)
             ))
         }
     })
@@ -136,7 +136,7 @@ fn mask_with_custom_replacement(value: &Value, replacement: &str) -> Result<Valu
         other => {
             return Err(format!(
                 "Cannot mask value of type {} with custom replacement.",
-                class_string(other)
+                java::class_of(other)
             ))
         }
     })

@@ -15,6 +15,7 @@
 
 use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use connect_api::data::logical;
+use connect_api::java;
 use connect_api::{
     ConnectRecord, Props, Schema, SchemaBuilder, SchemaRef, SchemaType, Struct, Value,
 };
@@ -191,16 +192,6 @@ fn java_schema(s: &Schema) -> String {
     }
 }
 
-/// Milliseconds since the epoch of a date, time or timestamp value.
-fn date_millis(value: &Value) -> Option<i64> {
-    match value {
-        Value::Date(d) => Some(i64::from(logical::date_to_days(d)) * MILLIS_PER_DAY),
-        Value::Time(t) => Some(i64::from(logical::time_to_millis(t))),
-        Value::Timestamp(ts) => Some(logical::timestamp_to_millis(ts)),
-        _ => None,
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct TimestampConverter {
     side: Side,
@@ -294,7 +285,7 @@ impl TimestampConverter {
                     (Kind::Timestamp, Value::Int64(ms)) => Some(*ms),
                     _ => None,
                 };
-                date_millis(value).or(physical).ok_or_else(|| {
+                java::temporal_millis(value).or(physical).ok_or_else(|| {
                     let name = match kind {
                         Kind::Date => TYPE_DATE,
                         Kind::Time => TYPE_TIME,

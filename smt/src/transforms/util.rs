@@ -1,12 +1,13 @@
 //! Helpers shared by the field transformations: Kafka's `Requirements` and `SchemaUtil`,
 //! the key/value side of a record, schemaless maps as Java `HashMap`s, the schema update
-//! cache, and Java's number parsing and conversions as the transformations use them.
+//! cache, and Java's `BigDecimal` parsing and conversions as the transformations use
+//! them (the rest of Java's number parsing is `connect_api::java`).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use connect_api::config::{ConfigDef, ConfigValue, ParsedConfig, Validator};
-use connect_api::data::logical;
+use connect_api::java::{self, JavaDecimal};
 use connect_api::{
     ConnectRecord, Props, Schema, SchemaBuilder, SchemaRef, SchemaType, SinkRecord, SourceRecord,
     Struct, Value,
@@ -59,11 +60,6 @@ pub fn set_operating<R: ConnectRecord>(
 /// Kafka's `nullSafeClassName`: the Java class name of a value, `null` for null.
 pub fn class_name(value: &Value) -> &'static str {
     value.kind_name()
-}
-
-/// Java's `Object.getClass().toString()`: `class java.lang.Integer`.
-pub fn class_string(value: &Value) -> String {
-    format!("class {}", value.kind_name())
 }
 
 /// Kafka's `Requirements.requireStruct`.
@@ -316,154 +312,33 @@ pub fn java_split(s: &str, sep: char) -> Vec<&str> {
     parts
 }
 
-/// Java's `String.trim()`.
-pub fn java_trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c <= '\u{20}')
-}
-
-/// The body of a Java floating point literal (`Float.parseFloat` / `Double.parseDouble`)
-/// ready for Rust's parser: trimmed, with its `f`/`d` suffix removed, and checked to be a
-/// decimal literal Java accepts. `NaN` and `Infinity` are returned as Rust spells them.
-fn java_float_literal(s: &str) -> Option<String> {
-    let s = java_trim(s);
-    let (sign, rest) = match s.as_bytes().first() {
-        Some(b'+') => ("", &s[1..]),
-        Some(b'-') => ("-", &s[1..]),
-        _ => ("", s),
-    };
-    match rest {
-        "NaN" => return Some("NaN".to_string()),
-        "Infinity" => return Some(format!("{sign}inf")),
-        _ => {}
-    }
-    let body = rest.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(rest);
-    let bytes = body.as_bytes();
-    let mut i = 0;
-    let mut digits = 0;
-    while i < bytes.len() && bytes[i].is_ascii_digit() {
-        i += 1;
-        digits += 1;
-    }
-    if i < bytes.len() && bytes[i] == b'.' {
-        i += 1;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-            digits += 1;
-        }
-    }
-    if digits == 0 {
-        return None;
-    }
-    if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
-        i += 1;
-        if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
-            i += 1;
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-    }
-    if i != bytes.len() {
-        return None;
-    }
-    Some(format!("{sign}{body}"))
-}
-
-/// Java's `Double.parseDouble` (decimal literals, `NaN`, `Infinity`).
-pub fn java_parse_double(s: &str) -> Option<f64> {
-    java_float_literal(s)?.parse().ok()
-}
-
-/// Java's `Float.parseFloat` (decimal literals, `NaN`, `Infinity`).
-pub fn java_parse_float(s: &str) -> Option<f32> {
-    java_float_literal(s)?.parse().ok()
-}
-
 /// Java's `new BigDecimal(String)` as a Decimal value; None where Java throws a
 /// `NumberFormatException`.
 pub fn parse_big_decimal(s: &str) -> Option<Value> {
-    // Java accepts an optional sign, digits with an optional point, and an exponent;
-    // no whitespace, no NaN or Infinity.
-    let bytes = s.as_bytes();
-    let mut i = usize::from(matches!(bytes.first(), Some(b'+' | b'-')));
-    let mut digits = 0;
-    while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
-        digits += usize::from(bytes[i] != b'.');
-        i += 1;
-    }
-    if digits == 0 || s.matches('.').count() > 1 {
-        return None;
-    }
-    if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
-        i += 1;
-        if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
-            i += 1;
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-    }
-    if i != bytes.len() {
-        return None;
-    }
-    s.parse().ok().map(Value::Decimal)
+    JavaDecimal::parse(s).map(|d| Value::Decimal(d.to_decimal()))
 }
 
 /// Java's `BigDecimal.longValue()` of a Decimal value: the integer part (fraction
 /// discarded), low-order 64 bits. None for other values.
 pub fn decimal_long_value(value: &Value) -> Option<i64> {
-    let Value::Decimal(d) = value else {
-        return None;
-    };
-    let (int, _) = d.with_scale(0).as_bigint_and_exponent();
-    let bytes = int.to_signed_bytes_le();
-    let fill = if bytes.last().is_some_and(|b| b & 0x80 != 0) {
-        0xff
-    } else {
-        0
-    };
-    let mut low = [fill; 8];
-    for (slot, b) in low.iter_mut().zip(bytes.iter()) {
-        *slot = *b;
+    match value {
+        Value::Decimal(d) => Some(java::bigdecimal_long_value(d)),
+        _ => None,
     }
-    Some(i64::from_le_bytes(low))
 }
 
 /// Java's `BigDecimal.doubleValue()` of a Decimal value. None for other values.
 pub fn decimal_double_value(value: &Value) -> Option<f64> {
-    let Value::Decimal(d) = value else {
-        return None;
-    };
-    let (int, scale) = d.as_bigint_and_exponent();
-    // unscaled * 10^-scale, parsed by Rust's correctly rounding parser.
-    format!("{int}e{}", -scale).parse().ok()
+    match value {
+        Value::Decimal(d) => Some(java::bigdecimal_double_value(d)),
+        _ => None,
+    }
 }
 
 /// Java's `BigDecimal.floatValue()` of a Decimal value. None for other values.
 pub fn decimal_float_value(value: &Value) -> Option<f32> {
-    let Value::Decimal(d) = value else {
-        return None;
-    };
-    let (int, scale) = d.as_bigint_and_exponent();
-    format!("{int}e{}", -scale).parse().ok()
-}
-
-/// The milliseconds since the epoch of a logical date/time value (Kafka's
-/// `java.util.Date`).
-pub fn date_millis(value: &Value) -> Option<i64> {
-    const MILLIS_PER_DAY: i64 = 24 * 60 * 60 * 1000;
     match value {
-        Value::Date(d) => Some(i64::from(logical::date_to_days(d)) * MILLIS_PER_DAY),
-        Value::Time(t) => Some(i64::from(logical::time_to_millis(t))),
-        Value::Timestamp(ts) => Some(logical::timestamp_to_millis(ts)),
+        Value::Decimal(d) => Some(java::bigdecimal_float_value(d)),
         _ => None,
     }
 }
@@ -551,16 +426,7 @@ mod tests {
     }
 
     #[test]
-    fn java_number_parsing() {
-        assert_eq!(java_parse_double(" 1.5 "), Some(1.5));
-        assert_eq!(java_parse_double("1e3"), Some(1000.0));
-        assert_eq!(java_parse_double("2d"), Some(2.0));
-        assert_eq!(java_parse_double("-Infinity"), Some(f64::NEG_INFINITY));
-        assert!(java_parse_double("NaN").unwrap().is_nan());
-        assert_eq!(java_parse_double("inf"), None);
-        assert_eq!(java_parse_double("abc"), None);
-        assert_eq!(java_parse_float(".5f"), Some(0.5));
-
+    fn java_decimal_parsing() {
         assert_eq!(
             decimal_long_value(&parse_big_decimal("123.9").unwrap()),
             Some(123)

@@ -43,6 +43,8 @@ pub mod properties;
 mod types;
 mod validators;
 
+/// Java's `Double.toString(double)`; see [`crate::java::double_to_string`].
+pub use crate::java::double_to_string as java_double_to_string;
 pub use def::{ConfigDef, ConfigKey, ParsedConfig};
 pub use error::ConfigError;
 pub use infos::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo};
@@ -50,5 +52,5 @@ pub use properties::{
     load_connector_config_file, load_properties_file, parse_connector_config, parse_properties,
     PropertiesError,
 };
-pub use types::{java_double_to_string, ConfigType, ConfigValue, Importance, Password, Width};
+pub use types::{ConfigType, ConfigValue, Importance, Password, Width};
 pub use validators::{CustomCheck, Validator};

@@ -4,6 +4,9 @@
 use std::fmt;
 
 use super::error::ConfigError;
+use crate::java::{
+    double_to_string as java_double_to_string, parse_double as java_parse_double, trim as java_trim,
+};
 
 /// The type of a configuration key (Kafka's `ConfigDef.Type`). `Display` gives the Java
 /// enum name (`"BOOLEAN"`, `"STRING"`, ...), as in `ConfigKeyInfo.type` and in the
@@ -333,12 +336,6 @@ impl From<Password> for ConfigValue {
     }
 }
 
-/// Java's `String.trim()`: strips every char <= U+0020 from both ends (not Unicode
-/// whitespace).
-pub(crate) fn java_trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c <= '\u{20}')
-}
-
 /// Java regex `\s`: `[ \t\n\x0B\f\r]`.
 fn is_java_regex_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
@@ -447,113 +444,6 @@ fn split_list(trimmed: &str) -> Vec<String> {
         .split(',')
         .map(|item| item.trim_matches(is_java_regex_space).to_string())
         .collect()
-}
-
-/// Java's `Double.parseDouble` on an already trimmed string: optional sign, `NaN`,
-/// `Infinity`, or decimal digits with optional fraction and exponent and an optional
-/// `f`/`F`/`d`/`D` suffix. Hexadecimal floating literals are not supported.
-fn java_parse_double(s: &str) -> Option<f64> {
-    let (sign, rest) = match s.as_bytes().first() {
-        Some(b'+') => ("", &s[1..]),
-        Some(b'-') => ("-", &s[1..]),
-        _ => ("", s),
-    };
-    match rest {
-        "NaN" => return Some(f64::NAN),
-        "Infinity" => {
-            return Some(if sign == "-" {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            })
-        }
-        _ => {}
-    }
-    let body = rest.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(rest);
-    let bytes = body.as_bytes();
-    let mut i = 0;
-    let mut digits = 0;
-    while i < bytes.len() && bytes[i].is_ascii_digit() {
-        i += 1;
-        digits += 1;
-    }
-    if i < bytes.len() && bytes[i] == b'.' {
-        i += 1;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-            digits += 1;
-        }
-    }
-    if digits == 0 {
-        return None;
-    }
-    if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
-        i += 1;
-        if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
-            i += 1;
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-    }
-    if i != bytes.len() {
-        return None;
-    }
-    format!("{sign}{body}").parse::<f64>().ok()
-}
-
-/// Java's `Double.toString(double)`: `1.0`, `3.125`, `1.0E7`, `1.0E-4`, `NaN`, `Infinity`.
-pub fn java_double_to_string(d: f64) -> String {
-    if d.is_nan() {
-        return "NaN".into();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    if d == 0.0 {
-        return if d.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
-    }
-    let sign = if d < 0.0 { "-" } else { "" };
-    let abs = d.abs();
-    // Shortest round-trip digits, e.g. "1.2345e6" or "5e-5".
-    let sci = format!("{abs:e}");
-    let (mantissa, exp) = sci.split_once('e').expect("{:e} always has an exponent");
-    let exp: i32 = exp.parse().expect("{:e} exponent is an integer");
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    if (1e-3..1e7).contains(&abs) {
-        if exp >= 0 {
-            let int_len = exp as usize + 1;
-            let (int_part, frac) = if digits.len() > int_len {
-                (digits[..int_len].to_string(), digits[int_len..].to_string())
-            } else {
-                (format!("{digits:0<int_len$}"), String::new())
-            };
-            let frac = if frac.is_empty() {
-                "0".to_string()
-            } else {
-                frac
-            };
-            format!("{sign}{int_part}.{frac}")
-        } else {
-            let zeros = "0".repeat((-exp - 1) as usize);
-            format!("{sign}0.{zeros}{digits}")
-        }
-    } else {
-        let frac = if digits.len() > 1 { &digits[1..] } else { "0" };
-        format!("{sign}{}.{frac}E{exp}", &digits[..1])
-    }
 }
 
 /// A number as Java's `Number.toString()` prints a bound given as an integer or a
@@ -778,34 +668,10 @@ mod tests {
     }
 
     #[test]
-    fn doubles_print_like_java() {
-        let cases = [
-            (1.0, "1.0"),
-            (0.5, "0.5"),
-            (100.0, "100.0"),
-            (1234567.0, "1234567.0"),
-            (1e7, "1.0E7"),
-            (1.5e10, "1.5E10"),
-            (0.001, "0.001"),
-            (0.0001, "1.0E-4"),
-            (1.25e-5, "1.25E-5"),
-            (-2.5, "-2.5"),
-            (0.1 + 0.2, "0.30000000000000004"),
-            (f64::MAX, "1.7976931348623157E308"),
-            (0.0, "0.0"),
-            (-0.0, "-0.0"),
-        ];
-        for (d, want) in cases {
-            assert_eq!(java_double_to_string(d), want, "{d:?}");
-        }
+    fn numbers_print_like_java() {
+        assert_eq!(ConfigValue::Double(1.5e10).to_string(), "1.5E10");
         assert_eq!(java_number_to_string(0.0), "0");
         assert_eq!(java_number_to_string(-5.0), "-5");
         assert_eq!(java_number_to_string(0.5), "0.5");
-    }
-
-    #[test]
-    fn java_trim_strips_control_chars_only() {
-        assert_eq!(java_trim("\u{1}\t a \n\u{0}"), "a");
-        assert_eq!(java_trim("\u{a0}a\u{a0}"), "\u{a0}a\u{a0}");
     }
 }

@@ -23,15 +23,15 @@
 //!   JsonConverter represents bytes.
 //! * Map: a Java `HashMap` prints in hash order; we print in the value's entry order.
 //! * Dates print in UTC, as a JVM whose default time zone is UTC would.
-//! * Floats: digits are the shortest that round-trip (what JDK 19+ prints; older JDKs
+//! * Floats: digits are what JDK 19+ prints (the shortest that round-trip; older JDKs
 //!   occasionally printed one more digit).
 
 use std::fmt::{self, Display, Formatter, Write as _};
 
-use bigdecimal::BigDecimal;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use super::{Struct, Value};
+use crate::java;
 
 impl Display for Value {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -41,8 +41,8 @@ impl Display for Value {
             Value::Int16(v) => write!(f, "{v}"),
             Value::Int32(v) => write!(f, "{v}"),
             Value::Int64(v) => write!(f, "{v}"),
-            Value::Float32(v) => f.write_str(&java_float(*v as f64, format!("{v:e}"))),
-            Value::Float64(v) => f.write_str(&java_float(*v, format!("{v:e}"))),
+            Value::Float32(v) => f.write_str(&java::float_to_string(*v)),
+            Value::Float64(v) => f.write_str(&java::double_to_string(*v)),
             Value::Boolean(v) => write!(f, "{v}"),
             Value::String(s) => f.write_str(s),
             Value::Bytes(b) => f.write_str(&base64(b)),
@@ -67,7 +67,7 @@ impl Display for Value {
                 f.write_char('}')
             }
             Value::Struct(s) => Display::fmt(s, f),
-            Value::Decimal(d) => f.write_str(&java_big_decimal(d)),
+            Value::Decimal(d) => f.write_str(&java::bigdecimal_to_string(d)),
             Value::Date(d) => f.write_str(&java_date(d.and_time(NaiveTime::MIN).and_utc())),
             Value::Time(t) => {
                 let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
@@ -98,109 +98,13 @@ impl Display for Struct {
     }
 }
 
-/// Java's `Double.toString`/`Float.toString` layout, given Rust's shortest round-trip
-/// scientific rendering (`{:e}`, e.g. `1.2345e-5`) of the same number.
-fn java_float(v: f64, sci: String) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
-    }
-    let (negative, sci) = match sci.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, sci.as_str()),
-    };
-    let (mantissa, exp) = sci.split_once('e').expect("{:e} output has an exponent");
-    let exp: i32 = exp.parse().expect("{:e} exponent is an integer");
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    let abs = v.abs();
-    if (1e-3..1e7).contains(&abs) {
-        // Plain notation with at least one digit after the point.
-        if exp >= 0 {
-            let int_len = exp as usize + 1;
-            if digits.len() <= int_len {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-            out.push_str(&digits);
-        }
-    } else {
-        // Computerized scientific notation: d.dddE[-]n, at least one fraction digit.
-        out.push_str(&digits[..1]);
-        out.push('.');
-        if digits.len() > 1 {
-            out.push_str(&digits[1..]);
-        } else {
-            out.push('0');
-        }
-        write!(out, "E{exp}").expect("writing to a String");
-    }
-    out
-}
-
-/// Java's `BigDecimal.toString` (scientific notation when the scale is negative or the
-/// adjusted exponent is below -6).
-fn java_big_decimal(d: &BigDecimal) -> String {
-    let (unscaled, scale) = d.as_bigint_and_exponent();
-    let negative = unscaled.sign() == num_bigint::Sign::Minus;
-    let coeff = unscaled.magnitude().to_string();
-    let len = coeff.len() as i64;
-    let adjusted = -scale + (len - 1);
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    if scale >= 0 && adjusted >= -6 {
-        if scale == 0 {
-            out.push_str(&coeff);
-        } else if len > scale {
-            let point = (len - scale) as usize;
-            out.push_str(&coeff[..point]);
-            out.push('.');
-            out.push_str(&coeff[point..]);
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (scale - len) as usize));
-            out.push_str(&coeff);
-        }
-    } else {
-        out.push_str(&coeff[..1]);
-        if len > 1 {
-            out.push('.');
-            out.push_str(&coeff[1..]);
-        }
-        out.push('E');
-        if adjusted > 0 {
-            out.push('+');
-        }
-        write!(out, "{adjusted}").expect("writing to a String");
-    }
-    out
-}
-
 /// `java.util.Date.toString` in UTC: `EEE MMM dd HH:mm:ss zzz yyyy`.
 fn java_date(ts: DateTime<Utc>) -> String {
     ts.format("%a %b %d %H:%M:%S UTC %Y").to_string()
 }
 
 /// Standard base64 with padding (RFC 4648 §4).
-fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -224,6 +128,8 @@ fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
+
+    use bigdecimal::BigDecimal;
 
     use super::*;
     use crate::data::{Schema, SchemaBuilder, SchemaType};
@@ -278,6 +184,9 @@ mod tests {
         assert_eq!(Value::Float32(1.0).to_string(), "1.0");
         assert_eq!(Value::Float32(3.4028235e38).to_string(), "3.4028235E38");
         assert_eq!(Value::Float32(1e-5).to_string(), "1.0E-5");
+        // JDK 19+ prefers a closer two-digit decimal over the shortest one-digit one.
+        assert_eq!(Value::Float32(1.4e-45).to_string(), "1.4E-45");
+        assert_eq!(Value::Float64(4.9e-324).to_string(), "4.9E-324");
     }
 
     #[test]

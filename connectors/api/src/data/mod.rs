@@ -5,7 +5,9 @@ pub mod logical;
 mod schema;
 mod structs;
 mod value;
+pub mod values;
 
 pub use schema::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType};
 pub use structs::Struct;
 pub use value::Value;
+pub use values::SchemaAndValue;
