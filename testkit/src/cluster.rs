@@ -171,6 +171,14 @@ impl Cluster {
             "cluster of {n} did not form; node {via} log:\n{}",
             self.log(via)
         );
+        // Every running node's REST API answers too (it starts after the cluster port),
+        // and knows the leader.
+        for node in self.nodes.iter().filter(|n| n.worker.is_some()) {
+            let up = wait_until(Duration::from_secs(30), || {
+                self.get(node.id, "/cluster")["leader"].is_u64()
+            });
+            assert!(up, "node {} REST API not up:\n{}", node.id, self.log(node.id));
+        }
     }
 
     /// `GET path` from the first running node that answers.
