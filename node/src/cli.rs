@@ -149,14 +149,29 @@ pub fn main() -> i32 {
 }
 
 fn init_logging() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("RAFTCONNECT_LOG").unwrap_or_else(|_| {
-            tracing_subscriber::EnvFilter::new("info,librdkafka=warn,rdkafka=warn")
-        });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let default = "info,librdkafka=warn,rdkafka=warn";
+    let (filter, base) = match tracing_subscriber::EnvFilter::try_from_env("RAFTCONNECT_LOG") {
+        Ok(f) => (f, std::env::var("RAFTCONNECT_LOG").unwrap_or_default()),
+        Err(_) => (
+            tracing_subscriber::EnvFilter::new(default),
+            default.to_string(),
+        ),
+    };
+    // A reloadable filter, so `PUT /admin/loggers/{logger}` can change levels.
+    let (filter, handle) = tracing_subscriber::reload::Layer::new(filter);
+    let initialised = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .try_init()
+        .is_ok();
+    if initialised {
+        crate::rest::loggers::install(
+            &base,
+            Box::new(move |f| handle.reload(f).map_err(|e| e.to_string())),
+        );
+    }
 }
 
 fn standalone(
@@ -230,7 +245,8 @@ fn standalone(
         });
         let herder = Arc::new(
             Herder::new(store.clone(), plugins, config.worker_id.clone())
-                .with_task_metrics(task_metrics),
+                .with_task_metrics(task_metrics)
+                .with_worker_config(&config),
         );
         for (file, name, cfg) in connectors {
             herder
@@ -374,7 +390,8 @@ fn distributed(
         });
         let herder = Arc::new(
             Herder::for_cluster(node.clone(), plugins, config.worker_id.clone())
-                .with_task_metrics(task_metrics),
+                .with_task_metrics(task_metrics)
+                .with_worker_config(&config),
         );
         let placement = Placement::Assigned {
             node: node.id,

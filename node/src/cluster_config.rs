@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use connect_api::Props;
-use raftconnect_raft::cluster::config::ClusterConfig;
+use raftconnect_raft::cluster::config::{ClusterConfig, ClusterSecret};
 
 pub const KEYS: &[&str] = &[
     "node.id",
@@ -21,6 +21,7 @@ pub const KEYS: &[&str] = &[
     "raft.election.timeout.max.ms",
     "cluster.write.timeout.ms",
     "join.timeout.ms",
+    "cluster.secret",
 ];
 
 /// Kafka distributed-worker keys that mean nothing here.
@@ -114,6 +115,12 @@ pub fn from_props(props: &Props) -> Result<ClusterConfig, String> {
     c.election_max = millis(props, "raft.election.timeout.max.ms", c.election_max)?;
     c.write_timeout = millis(props, "cluster.write.timeout.ms", c.write_timeout)?;
     c.join_timeout = millis(props, "join.timeout.ms", c.join_timeout)?;
+    // Every node of the cluster must have the same secret (off when unset or empty).
+    c.secret = props
+        .get("cluster.secret")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(ClusterSecret::new);
     c.validate()?;
     Ok(c)
 }
@@ -142,6 +149,61 @@ mod tests {
         .unwrap();
         assert_eq!(c.node_id, 2);
         assert_eq!(c.peers.keys().copied().collect::<Vec<_>>(), vec![1, 3]);
+    }
+
+    #[test]
+    fn cluster_secret_is_optional_and_hidden() {
+        let base = [("node.id", "1"), ("raft.addr", "127.0.0.1:7001")];
+        assert!(from_props(&props(&base)).unwrap().secret.is_none());
+        let mut with = base.to_vec();
+        with.push(("cluster.secret", "s3cret"));
+        let c = from_props(&props(&with)).unwrap();
+        assert_eq!(c.secret.as_ref().unwrap().value(), "s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    /// The cluster port refuses requests without the secret (401); the cluster's HTTP
+    /// client sends it on every request.
+    #[tokio::test]
+    async fn cluster_requests_carry_and_need_the_secret() {
+        use raftconnect_raft::cluster::network::{server, Network};
+        use raftconnect_raft::store::SharedState;
+        use std::sync::Arc;
+        use warp::Filter;
+
+        let secret = ClusterSecret::new("s3cret");
+        let routes = server::with_secret(Some(secret.clone()))
+            .and(warp::path!("cluster" / "ping"))
+            .map(|| warp::reply::Response::new("pong".into()))
+            .recover(server::recover)
+            .unify();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(warp::serve(routes).incoming(listener).run());
+        let url = format!("http://{addr}/cluster/ping");
+        let shared = || Arc::new(SharedState::new(Default::default()));
+
+        let with = Network::for_cluster(shared(), Some(&secret));
+        let r = with.http.get(&url).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+
+        let without = Network::for_cluster(shared(), None);
+        let r = without.http.get(&url).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+        let wrong = Network::for_cluster(shared(), Some(&ClusterSecret::new("other")));
+        let r = wrong.http.get(&url).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+
+        // Without a configured secret, anything goes (the default).
+        let open = server::with_secret(None)
+            .map(|| warp::reply::Response::new("ok".into()))
+            .recover(server::recover)
+            .unify();
+        let r = warp::test::request()
+            .path("/cluster/ping")
+            .reply(&open)
+            .await;
+        assert_eq!(r.status(), 200);
     }
 
     #[test]

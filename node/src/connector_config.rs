@@ -2,10 +2,11 @@
 //! SinkConnectorConfig, SourceConnectorConfig), and whole-config validation.
 
 use connect_api::config::{
-    ConfigDef, ConfigInfos, ConfigKey, ConfigType, ConfigValue, Importance, Validator,
+    ConfigDef, ConfigInfos, ConfigKey, ConfigType, ConfigValue, Importance, Password, Validator,
 };
 use connect_api::{ConnectorKind, Props};
 
+use crate::config_providers::{has_placeholder, ConfigProviders};
 use crate::plugins::Plugins;
 use crate::runtime::errors::config as errors_config;
 
@@ -122,7 +123,75 @@ pub enum ValidationError {
 
 /// Validates a whole connector config: common keys, kind-specific keys, the
 /// connector's own ConfigDef and its cross-key checks. Returns Kafka's ConfigInfos.
+/// Placeholders (`${provider:...}`) are not resolved: see [`validate_with`].
 pub fn validate(plugins: &Plugins, config: &Props) -> Result<ConfigInfos, ValidationError> {
+    validate_with(plugins, &ConfigProviders::default(), config)
+}
+
+/// [`validate`] with the worker's config providers: values are resolved before they are
+/// type-checked (so `${env:PORT}` validates as an INT), but the answer never shows a
+/// resolved value: a key whose value has a placeholder shows the placeholder (or
+/// `[hidden]` for a PASSWORD), and the resolved text in its errors is replaced by the
+/// placeholder. A provider that fails is an error on the key.
+pub fn validate_with(
+    plugins: &Plugins,
+    providers: &ConfigProviders,
+    raw: &Props,
+) -> Result<ConfigInfos, ValidationError> {
+    let mut resolved = raw.clone();
+    let mut provider_errors = Vec::new();
+    if !providers.is_empty() {
+        for (key, value) in raw {
+            if !has_placeholder(value) {
+                continue;
+            }
+            match providers.resolve_value(value) {
+                Ok(r) => {
+                    resolved.insert(key.clone(), r);
+                }
+                Err(e) => provider_errors.push((key.clone(), e.to_string())),
+            }
+        }
+    }
+    if resolved == *raw && provider_errors.is_empty() {
+        return validate_resolved(plugins, raw);
+    }
+    let mut infos = validate_resolved(plugins, &resolved).map_err(|e| match e {
+        ValidationError::NoConnectorClass(_) => {
+            ValidationError::NoConnectorClass(format!("{raw:?}"))
+        }
+        ValidationError::UnknownClass { available, .. } => ValidationError::UnknownClass {
+            class: raw.get("connector.class").cloned().unwrap_or_default(),
+            available,
+        },
+    })?;
+    for c in &mut infos.configs {
+        let key = c.value.name.clone();
+        let (Some(raw_value), Some(resolved_value)) = (raw.get(&key), resolved.get(&key)) else {
+            continue;
+        };
+        if raw_value == resolved_value {
+            continue;
+        }
+        if c.value.value.as_deref() != Some(Password::HIDDEN) {
+            c.value.value = Some(raw_value.clone());
+        }
+        let secret = resolved_value.trim();
+        if !secret.is_empty() {
+            for e in &mut c.value.errors {
+                *e = e
+                    .replace(resolved_value.as_str(), raw_value)
+                    .replace(secret, raw_value);
+            }
+        }
+    }
+    for (key, message) in provider_errors {
+        infos.add_error(&key, message);
+    }
+    Ok(infos)
+}
+
+fn validate_resolved(plugins: &Plugins, config: &Props) -> Result<ConfigInfos, ValidationError> {
     let class = config
         .get("connector.class")
         .map(|c| c.trim())
@@ -409,5 +478,65 @@ mod tests {
         )
         .unwrap();
         assert_eq!(errors_of(&infos, "transforms.b.type").len(), 1);
+    }
+
+    #[test]
+    fn validation_resolves_placeholders_but_never_shows_them() {
+        std::env::set_var("RC_VALIDATE_BATCH", "250");
+        std::env::set_var("RC_VALIDATE_BAD", "lots");
+        std::env::set_var("RC_VALIDATE_TOPIC", "secret-topic");
+        let providers = ConfigProviders::from_worker_props(&props(&[
+            ("config.providers", "env"),
+            (
+                "config.providers.env.class",
+                crate::config_providers::ENV_PROVIDER,
+            ),
+        ]))
+        .unwrap();
+        let plugins = Plugins::builtin();
+        let raw = props(&[
+            ("connector.class", "FileStreamSource"),
+            ("name", "c"),
+            ("topic", "${env:RC_VALIDATE_TOPIC}"),
+            ("batch.size", "${env:RC_VALIDATE_BATCH}"),
+        ]);
+        // Without providers an INT placeholder does not validate...
+        let infos = validate(&plugins, &raw).unwrap();
+        assert!(!errors_of(&infos, "batch.size").is_empty());
+        // ...with them it does, and the answer shows the placeholders.
+        let infos = validate_with(&plugins, &providers, &raw).unwrap();
+        assert_eq!(infos.error_count, 0, "{:?}", infos.errors());
+        let shown = serde_json::to_string(&infos).unwrap();
+        assert!(!shown.contains("secret-topic"), "{shown}");
+        assert!(!shown.contains("250"), "{shown}");
+        assert_eq!(
+            infos.config("batch.size").unwrap().value.value.as_deref(),
+            Some("${env:RC_VALIDATE_BATCH}")
+        );
+        assert_eq!(
+            infos.config("topic").unwrap().value.value.as_deref(),
+            Some("${env:RC_VALIDATE_TOPIC}")
+        );
+        // An invalid resolved value is an error that names the placeholder, not the value.
+        let mut bad = raw.clone();
+        bad.insert("batch.size".into(), "${env:RC_VALIDATE_BAD}".into());
+        let infos = validate_with(&plugins, &providers, &bad).unwrap();
+        let e = errors_of(&infos, "batch.size");
+        assert_eq!(e.len(), 1, "{:?}", infos.errors());
+        let shown = serde_json::to_string(&infos).unwrap();
+        assert!(!shown.contains("lots"), "{shown}");
+        // A failing provider is an error on its key.
+        let mut bad = raw.clone();
+        bad.insert("topic".into(), "${env:/p:RC_VALIDATE_TOPIC}".into());
+        let infos = validate_with(&plugins, &providers, &bad).unwrap();
+        assert_eq!(errors_of(&infos, "topic").len(), 1, "{:?}", infos.errors());
+        // Also when it is the only placeholder.
+        let only = props(&[
+            ("connector.class", "FileStreamSource"),
+            ("name", "c"),
+            ("topic", "${env:/p:RC_VALIDATE_TOPIC}"),
+        ]);
+        let infos = validate_with(&plugins, &providers, &only).unwrap();
+        assert_eq!(errors_of(&infos, "topic").len(), 1, "{:?}", infos.errors());
     }
 }

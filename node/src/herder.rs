@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use connect_api::config::ConfigInfos;
+use connect_api::config::{ConfigInfos, ConfigKeyInfo};
 use connect_api::{ConnectorKind, Props};
 use raftconnect_raft::{
     ClusterState, Command, CommandOutcome, InstanceId, RunState, Store, StoreError, TargetState,
@@ -14,9 +14,13 @@ use raftconnect_raft::{
 
 use raftconnect_raft::cluster::node::{ClusterInfo, ClusterNode};
 
+use crate::config_providers::ConfigProviders;
 use crate::connector_config::{self, ValidationError};
 use crate::plugins::Plugins;
+use crate::rest::auth::BasicAuth;
 use crate::runtime::errors::metrics::{ErrorMetricsSnapshot, TaskMetricsRegistry};
+use crate::runtime::offsets::canonical_json;
+use crate::worker_config::WorkerConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HerderError {
@@ -116,12 +120,89 @@ pub struct ConnectorOffsets {
     pub offsets: Vec<OffsetEntry>,
 }
 
+/// Kafka's `Message` entity (`{"message": "..."}`), e.g. for offset changes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Message {
+    pub message: String,
+}
+
+/// Kafka's `ActiveTopicsInfo` (KIP-558), served as `{"<name>": {"topics": [..]}}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ActiveTopicsInfo {
+    pub topics: Vec<String>,
+}
+
+/// Kafka's message for offset changes while a connector is not STOPPED.
+fn not_stopped_message(name: &str) -> String {
+    format!(
+        "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+    )
+}
+
+/// A sink partition from `{"kafka_topic","kafka_partition"}` (numbers as JSON numbers
+/// or numeric strings, as Kafka's `SinkUtils` accepts them).
+fn sink_partition(partition: &serde_json::Value) -> Result<(String, i32), HerderError> {
+    let bad = |m: &str| HerderError::BadRequest(m.to_string());
+    let serde_json::Value::Object(map) = partition else {
+        return Err(bad("The partition for a sink connector offset must be a JSON object with the keys 'kafka_topic' and 'kafka_partition'"));
+    };
+    let (Some(topic), Some(number)) = (map.get("kafka_topic"), map.get("kafka_partition")) else {
+        return Err(bad("The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'"));
+    };
+    let topic = match topic {
+        serde_json::Value::String(t) if !t.is_empty() => t.clone(),
+        _ => {
+            return Err(bad(
+                "Kafka topic names must be valid strings and may not be null",
+            ))
+        }
+    };
+    let number = match number {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+    .and_then(|n| i32::try_from(n).ok())
+    .ok_or_else(|| bad("Kafka partitions must be valid numbers and may not be null"))?;
+    if number < 0 {
+        return Err(bad("Kafka partitions must be greater than or equal to 0"));
+    }
+    Ok((topic, number))
+}
+
+/// A sink offset from `{"kafka_offset": N}`; JSON null resets the partition.
+fn sink_offset(offset: &serde_json::Value) -> Result<Option<i64>, HerderError> {
+    let bad = |m: &str| HerderError::BadRequest(m.to_string());
+    let map = match offset {
+        serde_json::Value::Null => return Ok(None),
+        serde_json::Value::Object(map) => map,
+        _ => return Err(bad("The offset for a sink connector should either be null or contain the key 'kafka_offset'")),
+    };
+    let value = map.get("kafka_offset").ok_or_else(|| {
+        bad("The offset for a sink connector should either be null or contain the key 'kafka_offset'")
+    })?;
+    let n = match value {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| bad("Kafka offsets must be valid numbers and may not be null"))?;
+    if n < 0 {
+        return Err(bad("Kafka offsets must be greater than or equal to 0"));
+    }
+    Ok(Some(n))
+}
+
 pub struct Herder {
     store: Arc<dyn Store>,
     plugins: Arc<Plugins>,
     worker_id: String,
     cluster: Option<Arc<ClusterNode>>,
     task_metrics: Arc<TaskMetricsRegistry>,
+    /// The worker's config providers: validation resolves placeholders (never shown).
+    providers: Arc<ConfigProviders>,
+    /// `rest.auth.basic.users`, for the REST API.
+    rest_auth: Option<Arc<BasicAuth>>,
 }
 
 /// `GET /connectors/{name}/tasks/{id}/metrics` (our extension): a task's error handling
@@ -150,6 +231,8 @@ impl Herder {
             worker_id,
             cluster: None,
             task_metrics: Arc::default(),
+            providers: Arc::default(),
+            rest_auth: None,
         }
     }
 
@@ -161,6 +244,8 @@ impl Herder {
             worker_id,
             cluster: Some(node),
             task_metrics: Arc::default(),
+            providers: Arc::default(),
+            rest_auth: None,
         }
     }
 
@@ -168,6 +253,18 @@ impl Herder {
     pub fn with_task_metrics(mut self, task_metrics: Arc<TaskMetricsRegistry>) -> Self {
         self.task_metrics = task_metrics;
         self
+    }
+
+    /// Takes the worker's config providers (used by validation) and REST auth.
+    pub fn with_worker_config(mut self, config: &WorkerConfig) -> Self {
+        self.providers = config.config_providers.clone();
+        self.rest_auth = config.rest_auth.clone();
+        self
+    }
+
+    /// HTTP basic auth for the REST API, if configured.
+    pub fn rest_auth(&self) -> Option<Arc<BasicAuth>> {
+        self.rest_auth.clone()
     }
 
     /// A task's error handling counters. They live on the worker running the task:
@@ -346,7 +443,11 @@ impl Herder {
 
     /// Validates a config as `PUT /connector-plugins/{class}/config/validate` does.
     pub fn validate(&self, config: &Props) -> Result<ConfigInfos, HerderError> {
-        Ok(connector_config::validate(&self.plugins, config)?)
+        Ok(connector_config::validate_with(
+            &self.plugins,
+            &self.providers,
+            config,
+        )?)
     }
 
     fn validated(&self, name: &str, mut config: Props) -> Result<Props, HerderError> {
@@ -510,5 +611,302 @@ impl Herder {
             Some(ConnectorOffsets { offsets })
         })
         .ok_or_else(|| HerderError::NotFound(name.to_string()))
+    }
+
+    /// `PATCH /connectors/{name}/config` (Kafka 3.6+): the patch merged into the
+    /// config (a `None` value removes the key), validated and stored as a PUT would.
+    pub async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: Vec<(String, Option<String>)>,
+    ) -> Result<ConnectorInfo, HerderError> {
+        let mut config = self.connector_config(name)?;
+        for (key, value) in patch {
+            match value {
+                Some(v) => config.insert(key, v),
+                None => config.remove(&key),
+            };
+        }
+        let config = self.validated(name, config)?;
+        let outcome = self
+            .store
+            .submit(Command::PutConnector {
+                name: name.to_string(),
+                config,
+                initial_target: TargetState::Running,
+                create_only: false,
+                now_ms: now_ms(),
+            })
+            .await?;
+        if outcome == CommandOutcome::Created {
+            // Deleted meanwhile and re-created by this patch: undo nothing, but say so.
+            tracing::warn!(connector = name, "connector re-created by a config patch");
+        }
+        self.connector_info(name)
+    }
+
+    fn target(&self, name: &str) -> Result<TargetState, HerderError> {
+        self.read(|s| s.connectors.get(name).map(|c| c.target))
+            .ok_or_else(|| HerderError::NotFound(name.to_string()))
+    }
+
+    async fn restart(&self, instances: Vec<InstanceId>) -> Result<(), HerderError> {
+        if instances.is_empty() {
+            return Ok(());
+        }
+        self.store.submit(Command::Restart { instances }).await?;
+        Ok(())
+    }
+
+    /// `POST /connectors/{name}/restart` (plain form): restarts the connector instance
+    /// only. A STOPPED connector has no instance: nothing to restart.
+    pub async fn restart_connector(&self, name: &str) -> Result<(), HerderError> {
+        if self.target(name)? == TargetState::Stopped {
+            return Ok(());
+        }
+        self.restart(vec![InstanceId::Connector(name.to_string())])
+            .await
+    }
+
+    /// `POST /connectors/{name}/restart?includeTasks=..&onlyFailed=..` (KIP-745): the
+    /// restart plan, as Kafka's `RestartPlan` shows it: the current status with the
+    /// instances to restart marked RESTARTING.
+    pub async fn restart_connector_and_tasks(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<ConnectorStatus, HerderError> {
+        let stopped = self.target(name)? == TargetState::Stopped;
+        let mut plan = self.connector_status(name)?;
+        let failed = RunState::Failed.as_str();
+        let restarting = RunState::Restarting.as_str();
+        let mut instances = Vec::new();
+        if !stopped {
+            if !only_failed || plan.connector.state == failed {
+                plan.connector.state = restarting.to_string();
+                plan.connector.trace = None;
+                instances.push(InstanceId::Connector(name.to_string()));
+            }
+            if include_tasks {
+                for task in &mut plan.tasks {
+                    if !only_failed || task.state == failed {
+                        task.state = restarting.to_string();
+                        task.trace = None;
+                        instances.push(InstanceId::Task(TaskId {
+                            connector: name.to_string(),
+                            task: task.id,
+                        }));
+                    }
+                }
+            }
+        }
+        self.restart(instances).await?;
+        Ok(plan)
+    }
+
+    /// `POST /connectors/{name}/tasks/{task}/restart`.
+    pub async fn restart_task(&self, name: &str, task: u32) -> Result<(), HerderError> {
+        self.task_status(name, task)?;
+        self.restart(vec![InstanceId::Task(TaskId {
+            connector: name.to_string(),
+            task,
+        })])
+        .await
+    }
+
+    /// KIP-875's precondition: target STOPPED and no task configs left.
+    fn check_stopped(&self, name: &str) -> Result<ConnectorKind, HerderError> {
+        let (target, tasks, config) = self
+            .read(|s| {
+                s.connectors.get(name).map(|c| {
+                    let tasks = s
+                        .task_configs
+                        .get(name)
+                        .filter(|t| t.generation == c.generation)
+                        .map_or(0, |t| t.tasks.len());
+                    (c.target, tasks, c.config.clone())
+                })
+            })
+            .ok_or_else(|| HerderError::NotFound(name.to_string()))?;
+        if target != TargetState::Stopped || tasks != 0 {
+            return Err(HerderError::BadRequest(not_stopped_message(name)));
+        }
+        config
+            .get("connector.class")
+            .and_then(|c| self.plugins.kind_of(c))
+            .ok_or_else(|| {
+                HerderError::BadRequest(format!(
+                    "Connector {name} has no known connector class: its offsets cannot be modified"
+                ))
+            })
+    }
+
+    /// `PATCH /connectors/{name}/offsets` (KIP-875): writes the given offsets (a null
+    /// offset removes the partition's) into the store. Only for a STOPPED connector.
+    pub async fn alter_offsets(
+        &self,
+        name: &str,
+        offsets: Vec<OffsetEntry>,
+    ) -> Result<Message, HerderError> {
+        let kind = self.check_stopped(name)?;
+        if offsets.is_empty() {
+            return Err(HerderError::BadRequest(
+                "Partitions / offsets need to be provided for an alter offsets request".into(),
+            ));
+        }
+        let command = match kind {
+            ConnectorKind::Sink => {
+                let mut out = Vec::new();
+                for e in &offsets {
+                    out.push((sink_partition(&e.partition)?, sink_offset(&e.offset)?));
+                }
+                Command::CommitSinkOffsets {
+                    connector: name.to_string(),
+                    offsets: out,
+                    fence: None,
+                }
+            }
+            ConnectorKind::Source => {
+                let mut out = Vec::new();
+                for e in &offsets {
+                    let serde_json::Value::Object(partition) = &e.partition else {
+                        return Err(HerderError::BadRequest(
+                            "Source partitions must be JSON objects and may not be null".into(),
+                        ));
+                    };
+                    let offset = match &e.offset {
+                        serde_json::Value::Null => None,
+                        serde_json::Value::Object(o) => Some(canonical_json(o)),
+                        _ => {
+                            return Err(HerderError::BadRequest(
+                                "Source offsets must be JSON objects or null".into(),
+                            ))
+                        }
+                    };
+                    out.push((canonical_json(partition), offset));
+                }
+                Command::CommitSourceOffsets {
+                    connector: name.to_string(),
+                    offsets: out,
+                    fence: None,
+                }
+            }
+        };
+        self.store.submit(command).await?;
+        Ok(Message {
+            message: "The offsets for this connector have been altered successfully".into(),
+        })
+    }
+
+    /// `DELETE /connectors/{name}/offsets` (KIP-875): forgets every committed offset of
+    /// the connector. Only for a STOPPED connector.
+    pub async fn reset_offsets(&self, name: &str) -> Result<Message, HerderError> {
+        self.check_stopped(name)?;
+        let (source, sink) = self.read(|s| {
+            (
+                s.source_offsets
+                    .get(name)
+                    .map(|m| m.keys().map(|p| (p.clone(), None)).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+                s.sink_offsets
+                    .get(name)
+                    .map(|m| m.keys().map(|tp| (tp.clone(), None)).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            )
+        });
+        if !source.is_empty() {
+            self.store
+                .submit(Command::CommitSourceOffsets {
+                    connector: name.to_string(),
+                    offsets: source,
+                    fence: None,
+                })
+                .await?;
+        }
+        if !sink.is_empty() {
+            self.store
+                .submit(Command::CommitSinkOffsets {
+                    connector: name.to_string(),
+                    offsets: sink,
+                    fence: None,
+                })
+                .await?;
+        }
+        Ok(Message {
+            message: "The offsets for this connector have been reset successfully".into(),
+        })
+    }
+
+    /// `GET /connectors/{name}/topics` (KIP-558). As Kafka's, no existence check: an
+    /// unknown connector simply has no active topics.
+    pub fn active_topics(&self, name: &str) -> ActiveTopicsInfo {
+        ActiveTopicsInfo {
+            topics: self.read(|s| {
+                s.active_topics
+                    .get(name)
+                    .map(|t| t.iter().cloned().collect())
+                    .unwrap_or_default()
+            }),
+        }
+    }
+
+    /// `PUT /connectors/{name}/topics/reset` (KIP-558).
+    pub async fn reset_active_topics(&self, name: &str) -> Result<(), HerderError> {
+        self.store
+            .submit(Command::ResetTopics {
+                connector: name.to_string(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// `GET /connector-plugins/{plugin}/config` (Kafka 3.2+): the keys a plugin takes.
+    /// For a connector, the framework's keys and the connector's own; for a
+    /// transformation or predicate, its ConfigDef. None for an unknown plugin.
+    pub fn plugin_config(&self, plugin: &str) -> Option<Vec<ConfigKeyInfo>> {
+        if let Some(p) = self.plugins.find(plugin) {
+            let config: Props = [("connector.class".to_string(), p.class.to_string())].into();
+            let infos = connector_config::validate(&self.plugins, &config).ok()?;
+            let mut seen = std::collections::BTreeSet::new();
+            return Some(
+                infos
+                    .configs
+                    .into_iter()
+                    .map(|c| c.definition)
+                    .filter(|d| !d.is_undefined() && seen.insert(d.name.clone()))
+                    .collect(),
+            );
+        }
+        let def = smt::registry::find_transform(plugin)
+            .map(|t| (t.config_def)())
+            .or_else(|| smt::registry::find_predicate(plugin).map(|p| (p.config_def)()))?;
+        Some(def.keys().map(|k| k.info()).collect())
+    }
+
+    /// `PUT /admin/loggers/{logger}?scope=cluster`: stored, so every worker applies it
+    /// (see `rest::loggers::follow`).
+    pub async fn set_cluster_logger_level(
+        &self,
+        logger: &str,
+        level: &str,
+    ) -> Result<(), HerderError> {
+        self.store
+            .submit(Command::SetLoggerLevel {
+                logger: logger.to_string(),
+                level: level.to_string(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The cluster-wide log levels in the store.
+    pub fn cluster_logger_levels(&self) -> std::collections::BTreeMap<String, String> {
+        self.read(|s| s.logger_levels.clone())
+    }
+
+    /// Wakes on every applied command.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.store.state().subscribe()
     }
 }

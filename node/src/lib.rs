@@ -4,10 +4,12 @@
 //! - [`runtime`]: the worker actor and the connector/task instance loops.
 //! - [`herder`]: what the REST API asks of the cluster; [`rest`]: the API itself.
 //! - [`kafka`]: Kafka client configs, topic admin, the development broker.
-//! - [`worker_config`], [`connector_config`]: the two kinds of user configuration.
+//! - [`worker_config`], [`connector_config`]: the two kinds of user configuration;
+//!   [`config_providers`]: `${provider:[path:]key}` placeholders in connector configs.
 
 pub mod cli;
 pub mod cluster_config;
+pub mod config_providers;
 pub mod connector_config;
 pub mod herder;
 pub mod kafka;

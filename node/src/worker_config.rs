@@ -4,9 +4,12 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use connect_api::Props;
+
+use crate::config_providers::ConfigProviders;
 use tracing::{info, warn};
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +20,10 @@ pub enum WorkerConfigError {
         value: String,
         reason: String,
     },
+    #[error(transparent)]
+    Provider(#[from] crate::config_providers::ProviderError),
+    #[error("Invalid value for configuration {key}: {reason}")]
+    Auth { key: &'static str, reason: String },
 }
 
 /// Keys we read, with Kafka's defaults.
@@ -41,6 +48,10 @@ pub struct WorkerConfig {
     pub producer_overrides: Props,
     pub consumer_overrides: Props,
     pub admin_overrides: Props,
+    /// `config.providers`: resolve `${provider:[path:]key}` in connector configs.
+    pub config_providers: Arc<ConfigProviders>,
+    /// `rest.auth.basic.users`: HTTP basic auth for the REST API (None: off).
+    pub rest_auth: Option<Arc<crate::rest::auth::BasicAuth>>,
     pub originals: Props,
 }
 
@@ -54,7 +65,6 @@ const ACCEPTED_NOT_USED: &[&str] = &[
     "offset.storage.file.filename",
     "rest.extension.classes",
     "metrics.recording.level",
-    "config.providers",
     "client.id",
     "rest.host.name",
     "rest.port",
@@ -163,6 +173,8 @@ impl WorkerConfig {
             "rest.advertised.host.name",
             "rest.advertised.port",
             "data.dir",
+            "config.providers",
+            "rest.auth.basic.users",
         ];
         for key in props.keys() {
             if known.contains(&key.as_str())
@@ -170,11 +182,24 @@ impl WorkerConfig {
                 || crate::cluster_config::KEYS.contains(&key.as_str())
                 || crate::cluster_config::IGNORED_KAFKA_KEYS.contains(&key.as_str())
                 || known_prefixes.iter().any(|p| key.starts_with(p))
+                || key.starts_with("config.providers.")
             {
                 continue;
             }
             warn!("worker config key {key} is not known to raftconnect and is ignored");
         }
+        let config_providers = Arc::new(ConfigProviders::from_worker_props(&props)?);
+        let rest_auth = match props.get("rest.auth.basic.users") {
+            Some(v) if !v.trim().is_empty() => Some(Arc::new(
+                crate::rest::auth::BasicAuth::from_config(v).map_err(|reason| {
+                    WorkerConfigError::Auth {
+                        key: "rest.auth.basic.users",
+                        reason,
+                    }
+                })?,
+            )),
+            _ => None,
+        };
         Ok(WorkerConfig {
             bootstrap_servers: get("bootstrap.servers", "localhost:9092"),
             key_converter: get("key.converter", DEFAULT_CONVERTER),
@@ -192,6 +217,8 @@ impl WorkerConfig {
             producer_overrides: prefixed(&props, "producer."),
             consumer_overrides: prefixed(&props, "consumer."),
             admin_overrides: prefixed(&props, "admin."),
+            config_providers,
+            rest_auth,
             originals: props,
         })
     }

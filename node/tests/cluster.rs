@@ -435,3 +435,81 @@ fn killing_the_leader_that_owns_a_task_fails_over_within_5_s() {
     );
     assert!(took < Duration::from_secs(5), "failover took {took:?}");
 }
+
+/// Issue 4's admin endpoints in distributed mode, each asked of a different node:
+/// active topics, a restart plan, and KIP-875's offset reset once STOPPED (the source
+/// then reads its file again from the start).
+#[test]
+fn restart_topics_and_offset_reset_work_across_nodes() {
+    let _serial = serial();
+    let broker = Broker::start();
+    let c = Cluster::start(bin(), &broker.bootstrap, 3, STRING_CONVERTERS);
+    let input = c.dir.path().join("seq.txt");
+    append_lines(&input, 0..20);
+    let (code, body) = c.request(1, "POST", "/connectors", &source_config(&input, "again"));
+    assert_eq!(code, 201, "{body}");
+    assert_no_gaps(&broker, "again", 20);
+
+    let topics = wait_until(Duration::from_secs(30), || {
+        c.get(3, "/connectors/src/topics") == json!({"src": {"topics": ["again"]}})
+    });
+    assert!(topics, "{}", c.get(3, "/connectors/src/topics"));
+
+    let (code, body) = c.request(
+        2,
+        "POST",
+        "/connectors/src/restart?includeTasks=true",
+        &json!(null),
+    );
+    assert_eq!(code, 202, "{body}");
+    let plan: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(plan["connector"]["state"], "RESTARTING", "{plan}");
+    assert_eq!(plan["tasks"][0]["state"], "RESTARTING", "{plan}");
+    let running = wait_until(Duration::from_secs(30), || {
+        let s = c.get(1, "/connectors/src/status");
+        s["connector"]["state"] == "RUNNING" && s["tasks"][0]["state"] == "RUNNING"
+    });
+    assert!(running, "{}", c.get(1, "/connectors/src/status"));
+
+    // Running: offsets may not be reset.
+    let (code, body) = c.request(3, "DELETE", "/connectors/src/offsets", &json!(null));
+    assert_eq!(code, 400, "{body}");
+    let (code, body) = c.request(3, "PUT", "/connectors/src/stop", &json!(null));
+    assert_eq!(code, 204, "{body}");
+    let mut reply = (0, String::new());
+    let reset = wait_until(Duration::from_secs(30), || {
+        reply = c.request(2, "DELETE", "/connectors/src/offsets", &json!(null));
+        reply.0 == 200
+    });
+    assert!(reset, "{reply:?}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&reply.1).unwrap(),
+        json!({"message": "The offsets for this connector have been reset successfully"})
+    );
+    assert_eq!(c.get(1, "/connectors/src/offsets"), json!({"offsets": []}));
+    let (code, body) = c.request(1, "PUT", "/connectors/src/resume", &json!(null));
+    assert_eq!(code, 202, "{body}");
+    let again = wait_until(Duration::from_secs(60), || {
+        broker.read_values("again", 40).len() >= 40
+    });
+    assert!(
+        again,
+        "the file was not read again after the reset: {} records",
+        broker.read_values("again", 40).len()
+    );
+
+    // A cluster-scope log level reaches every node.
+    let (code, body) = c.request(
+        1,
+        "PUT",
+        "/admin/loggers/raftconnect::rest?scope=cluster",
+        &json!({"level": "DEBUG"}),
+    );
+    assert_eq!(code, 204, "{body}");
+    for id in 1..=3 {
+        let ok = wait_until(Duration::from_secs(10), || {
+            c.get(id, "/admin/loggers/raftconnect::rest")["level"] == "DEBUG"
+        });
+        assert!(ok, "node {id}: {}", c.get(id, "/admin/loggers"));
+    }
+}

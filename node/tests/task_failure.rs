@@ -83,6 +83,29 @@ fn converter_failure_marks_the_task_failed_with_a_trace() {
         .unwrap_or_default()
         .contains("after"));
 
+    // A user restart runs the task again (shown RESTARTING meanwhile): it meets the
+    // same bad record and fails again.
+    let runs = |log: &str| {
+        log.lines()
+            .filter(|l| l.contains("starting") && l.contains("task sink-0"))
+            .count()
+    };
+    let before = runs(&worker.log_text());
+    let (code, body) =
+        http::request(port, "POST", "/connectors/sink/tasks/0/restart", None).unwrap();
+    assert_eq!(code, 204, "{body}");
+    let state = status(port, "sink")["tasks"][0]["state"].clone();
+    assert!(state == "RESTARTING" || state == "FAILED", "{state}");
+    let rerun = wait_until(Duration::from_secs(60), || {
+        runs(&worker.log_text()) > before && status(port, "sink")["tasks"][0]["state"] == "FAILED"
+    });
+    assert!(
+        rerun,
+        "the task ran again and failed: {}\n{}",
+        status(port, "sink"),
+        worker.log_text()
+    );
+
     // A config change (a converter that accepts anything) replaces the failed task.
     let new_config = serde_json::json!({
         "connector.class": "FileStreamSink",

@@ -198,6 +198,14 @@ pub struct ClusterState {
     /// Set once by the node that bootstrapped the cluster; a node whose data belongs
     /// to another cluster is refused.
     pub cluster_id: Option<String>,
+    /// How often each instance was restarted by a user (`POST .../restart`): a worker
+    /// running an instance with an older count stops it and starts a new run.
+    pub restarts: BTreeMap<InstanceId, u64>,
+    /// connector -> the topics it used (KIP-558's active topics), until reset.
+    pub active_topics: BTreeMap<String, std::collections::BTreeSet<String>>,
+    /// Log levels set with `PUT /admin/loggers/{logger}?scope=cluster`: logger ->
+    /// level; every worker applies them.
+    pub logger_levels: BTreeMap<String, String>,
 }
 
 /// The request ids of one client that were applied, bounded: ids at or below `floor`
@@ -294,6 +302,25 @@ pub enum Command {
         request: u64,
         command: Box<Command>,
     },
+    /// A user restart: bumps each instance's restart count (its worker stops it and
+    /// starts a new run, clearing a failure) and marks its status RESTARTING.
+    Restart {
+        instances: Vec<InstanceId>,
+    },
+    /// Topics a connector's tasks produced to or consumed from (KIP-558).
+    RecordTopics {
+        connector: String,
+        topics: Vec<String>,
+    },
+    /// Forgets a connector's active topics (`PUT /connectors/{name}/topics/reset`).
+    ResetTopics {
+        connector: String,
+    },
+    /// A cluster-wide log level (`PUT /admin/loggers/{logger}?scope=cluster`).
+    SetLoggerLevel {
+        logger: String,
+        level: String,
+    },
 }
 
 /// What applying a command did; errors here are user-facing (the command is still
@@ -369,6 +396,8 @@ impl ClusterState {
                 self.task_configs.remove(&name);
                 self.statuses.retain(|id, _| id.connector() != name);
                 self.assignment.retain(|id, _| id.connector() != name);
+                self.restarts.retain(|id, _| id.connector() != name);
+                self.active_topics.remove(&name);
                 CommandOutcome::Deleted
             }
             Command::SetTargetState { name, target } => match self.connectors.get_mut(&name) {
@@ -531,6 +560,59 @@ impl ClusterState {
                 }
                 self.apply(index, *command)
             }
+            Command::Restart { instances } => {
+                let mut changed = false;
+                for id in instances {
+                    if !self.connectors.contains_key(id.connector()) {
+                        continue;
+                    }
+                    *self.restarts.entry(id.clone()).or_default() += 1;
+                    if let Some(status) = self.statuses.get_mut(&id) {
+                        status.state = RunState::Restarting;
+                        status.trace = None;
+                    }
+                    changed = true;
+                }
+                if changed {
+                    CommandOutcome::Updated
+                } else {
+                    CommandOutcome::Unchanged
+                }
+            }
+            Command::RecordTopics { connector, topics } => {
+                if !self.connectors.contains_key(&connector) {
+                    return CommandOutcome::NotFound(connector);
+                }
+                let set = self.active_topics.entry(connector).or_default();
+                let before = set.len();
+                set.extend(topics);
+                if set.len() == before {
+                    CommandOutcome::Unchanged
+                } else {
+                    CommandOutcome::Updated
+                }
+            }
+            Command::ResetTopics { connector } => {
+                if self.active_topics.remove(&connector).is_some() {
+                    CommandOutcome::Updated
+                } else {
+                    CommandOutcome::Unchanged
+                }
+            }
+            Command::SetLoggerLevel { logger, level } => {
+                if self.logger_levels.get(&logger) == Some(&level) {
+                    return CommandOutcome::Unchanged;
+                }
+                // Setting a logger sets the ones below it too, as log4j does.
+                let prefix = format!("{logger}::");
+                for (name, l) in self.logger_levels.iter_mut() {
+                    if logger == "root" || name.starts_with(&prefix) {
+                        *l = level.clone();
+                    }
+                }
+                self.logger_levels.insert(logger, level);
+                CommandOutcome::Updated
+            }
         }
     }
 
@@ -691,6 +773,103 @@ mod tests {
             },
         );
         assert_eq!(s.assignment[&task].epoch, 9);
+    }
+
+    #[test]
+    fn restart_bumps_counts_and_marks_statuses_restarting() {
+        let mut s = ClusterState::default();
+        s.apply(1, put("a", "1", true));
+        let conn = InstanceId::Connector("a".into());
+        let task = InstanceId::Task(TaskId {
+            connector: "a".into(),
+            task: 0,
+        });
+        s.apply(
+            2,
+            Command::PutStatus {
+                id: conn.clone(),
+                status: Status {
+                    state: RunState::Failed,
+                    worker_id: "w".into(),
+                    trace: Some("boom".into()),
+                    generation: 1,
+                },
+                fence: None,
+            },
+        );
+        let restart = |ids: Vec<InstanceId>| Command::Restart { instances: ids };
+        assert_eq!(
+            s.apply(3, restart(vec![conn.clone(), task.clone()])),
+            CommandOutcome::Updated
+        );
+        assert_eq!(s.restarts[&conn], 1);
+        assert_eq!(s.restarts[&task], 1);
+        let st = &s.statuses[&conn];
+        assert_eq!(
+            (st.state, st.trace.as_deref()),
+            (RunState::Restarting, None)
+        );
+        assert_eq!(st.worker_id, "w");
+        // No status yet: none is invented.
+        assert!(!s.statuses.contains_key(&task));
+        assert_eq!(
+            s.apply(4, restart(vec![conn.clone()])),
+            CommandOutcome::Updated
+        );
+        assert_eq!(s.restarts[&conn], 2);
+        // Unknown connectors change nothing; deleting forgets the counts.
+        let other = InstanceId::Connector("b".into());
+        assert_eq!(s.apply(5, restart(vec![other])), CommandOutcome::Unchanged);
+        s.apply(6, Command::DeleteConnector { name: "a".into() });
+        assert!(s.restarts.is_empty());
+        // Replaying the same log gives the same state.
+        let mut t = ClusterState::default();
+        t.apply(1, put("a", "1", true));
+        t.apply(3, restart(vec![task.clone()]));
+        let mut u = ClusterState::default();
+        u.apply(1, put("a", "1", true));
+        u.apply(3, restart(vec![task]));
+        assert_eq!(t, u);
+    }
+
+    #[test]
+    fn active_topics_record_and_reset() {
+        let mut s = ClusterState::default();
+        let record = |topics: &[&str]| Command::RecordTopics {
+            connector: "a".into(),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+        };
+        assert_eq!(
+            s.apply(1, record(&["x"])),
+            CommandOutcome::NotFound("a".into())
+        );
+        s.apply(2, put("a", "1", true));
+        assert_eq!(s.apply(3, record(&["y", "x"])), CommandOutcome::Updated);
+        assert_eq!(s.apply(4, record(&["x"])), CommandOutcome::Unchanged);
+        assert_eq!(s.active_topics["a"].iter().collect::<Vec<_>>(), ["x", "y"]);
+        let reset = || Command::ResetTopics {
+            connector: "a".into(),
+        };
+        assert_eq!(s.apply(5, reset()), CommandOutcome::Updated);
+        assert_eq!(s.apply(6, reset()), CommandOutcome::Unchanged);
+        s.apply(7, record(&["z"]));
+        s.apply(8, Command::DeleteConnector { name: "a".into() });
+        assert!(s.active_topics.is_empty());
+    }
+
+    #[test]
+    fn cluster_logger_levels_cover_children() {
+        let mut s = ClusterState::default();
+        let set = |logger: &str, level: &str| Command::SetLoggerLevel {
+            logger: logger.into(),
+            level: level.into(),
+        };
+        assert_eq!(s.apply(1, set("a::b", "DEBUG")), CommandOutcome::Updated);
+        assert_eq!(s.apply(2, set("a::b", "DEBUG")), CommandOutcome::Unchanged);
+        assert_eq!(s.apply(3, set("a", "WARN")), CommandOutcome::Updated);
+        assert_eq!(s.logger_levels["a::b"], "WARN");
+        assert_eq!(s.apply(4, set("root", "ERROR")), CommandOutcome::Updated);
+        assert!(s.logger_levels.values().all(|l| l == "ERROR"));
     }
 
     #[test]

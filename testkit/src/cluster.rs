@@ -177,7 +177,12 @@ impl Cluster {
             let up = wait_until(Duration::from_secs(30), || {
                 self.get(node.id, "/cluster")["leader"].is_u64()
             });
-            assert!(up, "node {} REST API not up:\n{}", node.id, self.log(node.id));
+            assert!(
+                up,
+                "node {} REST API not up:\n{}",
+                node.id,
+                self.log(node.id)
+            );
         }
     }
 

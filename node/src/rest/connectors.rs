@@ -8,7 +8,7 @@ use warp::reply::Response;
 
 use super::errors::ApiError;
 use super::{config_from_json, empty, json, json_kind, with_location, Request};
-use crate::herder::{Herder, HerderError};
+use crate::herder::{Herder, HerderError, OffsetEntry};
 
 /// `GET /connectors`: the names; with `?expand=status` and/or `?expand=info`
 /// (repeatable), `{"<name>":{"status":{..},"info":{..}}}`. Unknown expansions are
@@ -156,4 +156,106 @@ pub async fn stop(herder: &Herder, name: &str) -> Result<Response, ApiError> {
 pub async fn delete(herder: &Herder, name: &str) -> Result<Response, ApiError> {
     herder.delete_connector(name).await?;
     Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `PATCH /connectors/{name}/config` (Kafka 3.6+): the body's keys merged into the
+/// config, a null value removing the key; 200 with the ConnectorInfo.
+pub async fn patch_config(
+    herder: &Herder,
+    name: &str,
+    request: &Request,
+) -> Result<Response, ApiError> {
+    let body = request.json()?;
+    let Value::Object(map) = body else {
+        return Err(ApiError::bad_request(format!(
+            "The connector config patch must be a JSON object of string (or null) values, not {}",
+            json_kind(&body)
+        )));
+    };
+    let mut patch = Vec::with_capacity(map.len());
+    for (key, value) in map {
+        let value = match value {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "The connector config patch: the value of \"{key}\" must be a string or null, not {}",
+                    json_kind(&other)
+                )))
+            }
+        };
+        patch.push((key, value));
+    }
+    let info = herder.patch_connector_config(name, patch).await?;
+    Ok(json(StatusCode::OK, &info))
+}
+
+/// A boolean query parameter as JAX-RS reads one (`Boolean.valueOf`, default false).
+fn query_flag(request: &Request, key: &str) -> bool {
+    request
+        .query_first(key)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// `POST /connectors/{name}/restart[?includeTasks=..&onlyFailed=..]`: the plain form
+/// restarts the connector instance only (204); otherwise 202 with the restart plan.
+pub async fn restart(herder: &Herder, name: &str, request: &Request) -> Result<Response, ApiError> {
+    let include_tasks = query_flag(request, "includeTasks");
+    let only_failed = query_flag(request, "onlyFailed");
+    if !include_tasks && !only_failed {
+        herder.restart_connector(name).await?;
+        return Ok(empty(StatusCode::NO_CONTENT));
+    }
+    let plan = herder
+        .restart_connector_and_tasks(name, include_tasks, only_failed)
+        .await?;
+    Ok(json(StatusCode::ACCEPTED, &plan))
+}
+
+/// `PATCH /connectors/{name}/offsets` with `{"offsets":[{"partition":{..},"offset":{..}|null}]}`.
+pub async fn alter_offsets(
+    herder: &Herder,
+    name: &str,
+    request: &Request,
+) -> Result<Response, ApiError> {
+    let body = request.json()?;
+    let offsets = match body {
+        Value::Object(mut map) => match map.remove("offsets") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    let Value::Object(mut entry) = item else {
+                        return Err(ApiError::bad_request(format!(
+                            "Each element of \"offsets\" must be an object with \"partition\" and \"offset\", not {}",
+                            json_kind(&item)
+                        )));
+                    };
+                    out.push(OffsetEntry {
+                        partition: entry.remove("partition").unwrap_or(Value::Null),
+                        offset: entry.remove("offset").unwrap_or(Value::Null),
+                    });
+                }
+                out
+            }
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "\"offsets\" must be an array, not {}",
+                    json_kind(&other)
+                )))
+            }
+        },
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "Request body must be a JSON object with \"offsets\", not {}",
+                json_kind(&other)
+            )))
+        }
+    };
+    Ok(json(
+        StatusCode::OK,
+        &herder.alter_offsets(name, offsets).await?,
+    ))
 }

@@ -4,8 +4,8 @@
 //! One warp filter takes every request; [`route`] matches the decoded path segments, so
 //! an unknown path is a 404 and a known path asked with another method a 405, both in
 //! Kafka's `{"error_code":N,"message":"..."}` shape ([`errors`]). The handlers live in
-//! [`root`] (`GET /`), [`connectors`] (`/connectors/...`) and [`plugins`]
-//! (`/connector-plugins/...`).
+//! [`root`] (`GET /`), [`connectors`] (`/connectors/...`), [`plugins`]
+//! (`/connector-plugins/...`) and [`loggers`] (`/admin/loggers/...`).
 //!
 //! Our extensions: `GET /cluster` (the Raft cluster) and
 //! `GET /connectors/{name}/tasks/{id}/metrics` (a task's error handling counters, with
@@ -16,14 +16,17 @@
 //! `total-records-dead-lettered`). Only the worker running the task has them; others
 //! answer 404 naming the task's worker.
 
+pub mod auth;
 pub mod connectors;
 pub mod errors;
+pub mod loggers;
 pub mod plugins;
 pub mod root;
 
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -62,11 +65,15 @@ pub async fn serve(
         })?;
     let local = listener.local_addr().unwrap_or(addr);
     tracing::info!(listener = %local, "REST API listening");
-    warp::serve(routes(herder))
+    let auth = herder.rest_auth();
+    // Cluster-scope log levels (`PUT /admin/loggers/..?scope=cluster`) apply here too.
+    let levels = tokio::spawn(loggers::follow(herder.clone()));
+    warp::serve(auth::protect(auth, routes(herder)))
         .incoming(listener)
         .graceful(shutdown)
         .run()
         .await;
+    levels.abort();
     Ok(())
 }
 
@@ -196,6 +203,13 @@ enum Route<'a> {
     /// Our extension: the Raft cluster's members, leader and liveness.
     Cluster,
     Offsets(&'a str),
+    Restart(&'a str),
+    TaskRestart(&'a str, u32),
+    Topics(&'a str),
+    TopicsReset(&'a str),
+    PluginConfig(&'a str),
+    Loggers,
+    Logger(&'a str),
 }
 
 impl Route<'_> {
@@ -204,8 +218,15 @@ impl Route<'_> {
         match self {
             Route::Connectors => &["GET", "POST"],
             Route::Connector(_) => &["GET", "DELETE"],
-            Route::ConnectorConfig(_) => &["GET", "PUT"],
-            Route::Pause(_) | Route::Resume(_) | Route::Stop(_) | Route::Validate(_) => &["PUT"],
+            Route::ConnectorConfig(_) => &["GET", "PUT", "PATCH"],
+            Route::Offsets(_) => &["GET", "PATCH", "DELETE"],
+            Route::Restart(_) | Route::TaskRestart(..) => &["POST"],
+            Route::Logger(_) => &["GET", "PUT"],
+            Route::Pause(_)
+            | Route::Resume(_)
+            | Route::Stop(_)
+            | Route::Validate(_)
+            | Route::TopicsReset(_) => &["PUT"],
             Route::Root
             | Route::ConnectorStatus(_)
             | Route::ConnectorTasks(_)
@@ -213,7 +234,9 @@ impl Route<'_> {
             | Route::TaskMetrics(..)
             | Route::Plugins
             | Route::Cluster
-            | Route::Offsets(_) => &["GET"],
+            | Route::Topics(_)
+            | Route::PluginConfig(_)
+            | Route::Loggers => &["GET"],
         }
     }
 }
@@ -238,6 +261,15 @@ fn route(segments: &[String]) -> Option<Route<'_>> {
         ["connectors", name, "resume"] => Route::Resume(name),
         ["connectors", name, "stop"] => Route::Stop(name),
         ["connectors", name, "offsets"] => Route::Offsets(name),
+        ["connectors", name, "restart"] => Route::Restart(name),
+        ["connectors", name, "tasks", task, "restart"] => {
+            Route::TaskRestart(name, task.parse().ok()?)
+        }
+        ["connectors", name, "topics"] => Route::Topics(name),
+        ["connectors", name, "topics", "reset"] => Route::TopicsReset(name),
+        ["connector-plugins", plugin, "config"] => Route::PluginConfig(plugin),
+        ["admin", "loggers"] => Route::Loggers,
+        ["admin", "loggers", logger] => Route::Logger(logger),
         ["connector-plugins"] => Route::Plugins,
         ["cluster"] => Route::Cluster,
         ["connector-plugins", plugin, "config", "validate"] => Route::Validate(plugin),
@@ -273,7 +305,31 @@ async fn dispatch(herder: &Herder, request: &Request) -> Result<Response, ApiErr
         ("PUT", Route::Stop(name)) => connectors::stop(herder, name).await,
         ("GET", Route::Plugins) => Ok(plugins::list(herder, request)),
         ("PUT", Route::Validate(plugin)) => plugins::validate(herder, plugin, request),
+        ("PATCH", Route::ConnectorConfig(name)) => {
+            connectors::patch_config(herder, name, request).await
+        }
+        ("POST", Route::Restart(name)) => connectors::restart(herder, name, request).await,
+        ("POST", Route::TaskRestart(name, task)) => {
+            herder.restart_task(name, task).await?;
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
         ("GET", Route::Offsets(name)) => Ok(json(StatusCode::OK, &herder.offsets(name)?)),
+        ("PATCH", Route::Offsets(name)) => connectors::alter_offsets(herder, name, request).await,
+        ("DELETE", Route::Offsets(name)) => {
+            Ok(json(StatusCode::OK, &herder.reset_offsets(name).await?))
+        }
+        ("GET", Route::Topics(name)) => Ok(json(
+            StatusCode::OK,
+            &BTreeMap::from([(name, herder.active_topics(name))]),
+        )),
+        ("PUT", Route::TopicsReset(name)) => {
+            herder.reset_active_topics(name).await?;
+            Ok(empty(StatusCode::ACCEPTED))
+        }
+        ("GET", Route::PluginConfig(plugin)) => plugins::config(herder, plugin),
+        ("GET", Route::Loggers) => Ok(json(StatusCode::OK, &loggers::all())),
+        ("GET", Route::Logger(logger)) => loggers::get(logger),
+        ("PUT", Route::Logger(logger)) => loggers::set(herder, logger, request).await,
         ("GET", Route::Cluster) => match herder.cluster_info().await {
             Some(info) => Ok(json(StatusCode::OK, &info)),
             None => Err(ApiError::new(

@@ -56,3 +56,15 @@ pub fn validate(herder: &Herder, plugin: &str, request: &Request) -> Result<Resp
     }
     Ok(json(StatusCode::OK, &herder.validate(&config)?))
 }
+
+/// `GET /connector-plugins/{plugin}/config` (Kafka 3.2+): the plugin's ConfigKeyInfos.
+pub fn config(herder: &Herder, plugin: &str) -> Result<Response, ApiError> {
+    let plugin = normalized(plugin);
+    match herder.plugin_config(&plugin) {
+        Some(keys) => Ok(json(StatusCode::OK, &keys)),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("Unknown plugin {plugin}."),
+        )),
+    }
+}

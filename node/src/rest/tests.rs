@@ -725,7 +725,8 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
         "/nope",
         "/connectors/a/b",
         "/connectors/a/tasks/0",
-        "/connector-plugins/x/config",
+        "/connector-plugins/x/config/nope",
+        "/admin/loggers/a/b",
     ] {
         let reply = api.get(path).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
@@ -735,7 +736,15 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
     for (method, path, allow) in [
         ("DELETE", "/connectors", "GET, POST"),
         ("POST", "/connectors/a", "GET, DELETE"),
-        ("POST", "/connectors/a/config", "GET, PUT"),
+        ("POST", "/connectors/a/config", "GET, PUT, PATCH"),
+        ("GET", "/connectors/a/restart", "POST"),
+        ("GET", "/connectors/a/tasks/0/restart", "POST"),
+        ("POST", "/connectors/a/offsets", "GET, PATCH, DELETE"),
+        ("POST", "/connectors/a/topics", "GET"),
+        ("GET", "/connectors/a/topics/reset", "PUT"),
+        ("PUT", "/connector-plugins/FileStreamSink/config", "GET"),
+        ("POST", "/admin/loggers", "GET"),
+        ("POST", "/admin/loggers/root", "GET, PUT"),
         ("GET", "/connectors/a/pause", "PUT"),
         ("POST", "/connectors/a/stop", "PUT"),
         ("PUT", "/connectors/a/status", "GET"),
@@ -933,4 +942,580 @@ async fn serve_answers_over_http_and_stops_on_shutdown() {
         .await
         .expect("serve must return after shutdown");
     done.unwrap().unwrap();
+}
+
+// ---- PATCH config, restarts, offsets (KIP-875), active topics (KIP-558), plugin
+// ---- config, loggers.
+
+impl Api {
+    async fn put_status(&self, id: InstanceId, state: RunState) {
+        self.store
+            .submit(Command::PutStatus {
+                id,
+                status: Status {
+                    state,
+                    worker_id: "w2:8083".into(),
+                    trace: (state == RunState::Failed).then(|| "boom".to_string()),
+                    generation: 1,
+                },
+                fence: None,
+            })
+            .await
+            .unwrap();
+    }
+
+    async fn put_tasks(&self, name: &str, n: usize) {
+        let task_config: BTreeMap<String, String> =
+            [("file".to_string(), "/tmp/in.txt".to_string())].into();
+        self.store
+            .submit(Command::PutTaskConfigs {
+                name: name.into(),
+                generation: 1,
+                tasks: vec![task_config; n],
+                fence: None,
+            })
+            .await
+            .unwrap();
+    }
+
+    fn restarts(&self, id: &InstanceId) -> u64 {
+        self.store
+            .state()
+            .read(|s| s.restarts.get(id).copied().unwrap_or(0))
+    }
+}
+
+fn task(name: &str, task: u32) -> InstanceId {
+    InstanceId::Task(TaskId {
+        connector: name.into(),
+        task,
+    })
+}
+
+#[tokio::test]
+async fn patch_config_merges_and_null_deletes() {
+    let api = Api::new();
+    api.create_source("src").await;
+    let reply = api
+        .send(
+            "PATCH",
+            "/connectors/src/config",
+            &json!({"file": "/tmp/other.txt", "batch.size": 7}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_json_content(&reply);
+    assert_eq!(
+        reply.body,
+        json!({
+            "name": "src",
+            "config": {
+                "connector.class": "FileStreamSource",
+                "file": "/tmp/other.txt",
+                "topic": "lines",
+                "batch.size": "7",
+                "name": "src",
+            },
+            "tasks": [],
+            "type": "source",
+        })
+    );
+    let reply = api
+        .send(
+            "PATCH",
+            "/connectors/src/config",
+            &json!({"batch.size": null}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["config"].get("batch.size"), None);
+    assert_eq!(
+        api.get("/connectors/src/config").await.body["file"],
+        "/tmp/other.txt"
+    );
+    // Unknown connector, invalid result, bad bodies.
+    let reply = api
+        .send("PATCH", "/connectors/nope/config", &json!({"a": "b"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.body, error(404, "Connector nope not found"));
+    let reply = api
+        .send("PATCH", "/connectors/src/config", &json!({"name": "other"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    for body in [json!([1]), json!({"a": [1]}), json!({"a": {"b": 1}})] {
+        let reply = api.send("PATCH", "/connectors/src/config", &body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(reply.body["error_code"], 400);
+    }
+    let reply = api.call("PATCH", "/connectors/src/config", Some("{")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn restart_connector_and_tasks() {
+    let api = Api::new();
+    api.create_source("src").await;
+    api.put_tasks("src", 2).await;
+    let conn = InstanceId::Connector("src".into());
+    api.put_status(conn.clone(), RunState::Failed).await;
+    api.put_status(task("src", 0), RunState::Failed).await;
+    api.put_status(task("src", 1), RunState::Running).await;
+
+    // The plain form: the connector instance only, 204.
+    let reply = api.call("POST", "/connectors/src/restart", None).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert!(reply.raw.is_empty());
+    assert_eq!(api.restarts(&conn), 1);
+    assert_eq!(api.restarts(&task("src", 0)), 0);
+    let status = api.get("/connectors/src/status").await.body;
+    assert_eq!(
+        status["connector"],
+        json!({"state": "RESTARTING", "worker_id": "w2:8083"})
+    );
+    assert_eq!(status["tasks"][0]["state"], "FAILED");
+
+    // includeTasks&onlyFailed: 202 with the plan; only FAILED instances restart.
+    api.put_status(conn.clone(), RunState::Running).await;
+    let reply = api
+        .call(
+            "POST",
+            "/connectors/src/restart?includeTasks=true&onlyFailed=true",
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    assert_json_content(&reply);
+    assert_eq!(
+        reply.body,
+        json!({
+            "name": "src",
+            "connector": {"state": "RUNNING", "worker_id": "w2:8083"},
+            "tasks": [
+                {"id": 0, "state": "RESTARTING", "worker_id": "w2:8083"},
+                {"id": 1, "state": "RUNNING", "worker_id": "w2:8083"},
+            ],
+            "type": "source",
+        })
+    );
+    assert_eq!(api.restarts(&conn), 1);
+    assert_eq!(api.restarts(&task("src", 0)), 1);
+    assert_eq!(api.restarts(&task("src", 1)), 0);
+
+    // includeTasks alone: everything.
+    let reply = api
+        .call("POST", "/connectors/src/restart?includeTasks=true", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    assert_eq!(reply.body["connector"]["state"], "RESTARTING");
+    assert_eq!(reply.body["tasks"][1]["state"], "RESTARTING");
+    assert_eq!(api.restarts(&conn), 2);
+    assert_eq!(api.restarts(&task("src", 1)), 1);
+
+    // onlyFailed alone: the connector if it failed; it has not.
+    api.put_status(conn.clone(), RunState::Running).await;
+    let reply = api
+        .call("POST", "/connectors/src/restart?onlyFailed=true", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    assert_eq!(reply.body["connector"]["state"], "RUNNING");
+    assert_eq!(api.restarts(&conn), 2);
+
+    // A task.
+    let reply = api
+        .call("POST", "/connectors/src/tasks/1/restart", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(api.restarts(&task("src", 1)), 2);
+    let reply = api
+        .call("POST", "/connectors/src/tasks/9/restart", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.body, error(404, "Task src-9 not found"));
+
+    for path in [
+        "/connectors/nope/restart",
+        "/connectors/nope/restart?includeTasks=true",
+        "/connectors/nope/tasks/0/restart",
+    ] {
+        let reply = api.call("POST", path, None).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(reply.body, error(404, "Connector nope not found"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn offsets_can_be_altered_and_reset_only_when_stopped() {
+    let api = Api::new();
+    api.create_source("src").await;
+    let patch = json!({"offsets": [
+        {"partition": {"filename": "/tmp/in.txt"}, "offset": {"position": 42}},
+    ]});
+    let not_stopped = error(
+        400,
+        "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/src/stop' endpoint",
+    );
+    let reply = api.send("PATCH", "/connectors/src/offsets", &patch).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.body, not_stopped);
+    let reply = api.call("DELETE", "/connectors/src/offsets", None).await;
+    assert_eq!(reply.body, not_stopped);
+
+    assert_eq!(
+        api.call("PUT", "/connectors/src/stop", None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let reply = api.send("PATCH", "/connectors/src/offsets", &patch).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_json_content(&reply);
+    assert_eq!(
+        reply.body,
+        json!({"message": "The offsets for this connector have been altered successfully"})
+    );
+    assert_eq!(
+        api.get("/connectors/src/offsets").await.body,
+        json!({"offsets": [{"partition": {"filename": "/tmp/in.txt"}, "offset": {"position": 42}}]})
+    );
+    // Stored under the runtime's canonical key.
+    api.store.state().read(|s| {
+        assert_eq!(
+            s.source_offsets["src"]["{\"filename\":\"/tmp/in.txt\"}"],
+            "{\"position\":42}"
+        )
+    });
+    // A null offset removes the partition's.
+    let reply = api
+        .send(
+            "PATCH",
+            "/connectors/src/offsets",
+            &json!({"offsets": [{"partition": {"filename": "/tmp/in.txt"}, "offset": null}]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        api.get("/connectors/src/offsets").await.body,
+        json!({"offsets": []})
+    );
+
+    api.send("PATCH", "/connectors/src/offsets", &patch).await;
+    let reply = api.call("DELETE", "/connectors/src/offsets", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.body,
+        json!({"message": "The offsets for this connector have been reset successfully"})
+    );
+    assert_eq!(
+        api.get("/connectors/src/offsets").await.body,
+        json!({"offsets": []})
+    );
+
+    for body in [
+        json!({}),
+        json!({"offsets": []}),
+        json!({"offsets": "x"}),
+        json!({"offsets": [1]}),
+        json!({"offsets": [{"partition": null, "offset": {"position": 1}}]}),
+        json!({"offsets": [{"partition": {"f": 1}, "offset": 5}]}),
+        json!([]),
+    ] {
+        let reply = api.send("PATCH", "/connectors/src/offsets", &body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(reply.body["error_code"], 400, "{body}");
+    }
+    let reply = api.send("PATCH", "/connectors/nope/offsets", &patch).await;
+    assert_eq!(reply.body, error(404, "Connector nope not found"));
+    let reply = api.call("DELETE", "/connectors/nope/offsets", None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn sink_offsets_use_kafka_partitions() {
+    let api = Api::new();
+    let reply = api
+        .send(
+            "POST",
+            "/connectors",
+            &json!({"name": "snk", "config": sink_config(), "initial_state": "STOPPED"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let reply = api
+        .send(
+            "PATCH",
+            "/connectors/snk/offsets",
+            &json!({"offsets": [
+                {"partition": {"kafka_topic": "lines", "kafka_partition": 0}, "offset": {"kafka_offset": 10}},
+                {"partition": {"kafka_topic": "lines", "kafka_partition": "1"}, "offset": {"kafka_offset": 20}},
+            ]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(
+        api.get("/connectors/snk/offsets").await.body,
+        json!({"offsets": [
+            {"partition": {"kafka_topic": "lines", "kafka_partition": 0}, "offset": {"kafka_offset": 10}},
+            {"partition": {"kafka_topic": "lines", "kafka_partition": 1}, "offset": {"kafka_offset": 20}},
+        ]})
+    );
+    let reply = api
+        .send(
+            "PATCH",
+            "/connectors/snk/offsets",
+            &json!({"offsets": [{"partition": {"kafka_topic": "lines", "kafka_partition": 0}, "offset": null}]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        api.get("/connectors/snk/offsets").await.body["offsets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    for (partition, offset) in [
+        (json!({"kafka_topic": "lines"}), json!({"kafka_offset": 1})),
+        (
+            json!({"kafka_topic": "lines", "kafka_partition": "x"}),
+            json!({"kafka_offset": 1}),
+        ),
+        (
+            json!({"kafka_topic": "lines", "kafka_partition": -1}),
+            json!({"kafka_offset": 1}),
+        ),
+        (
+            json!({"kafka_topic": 5, "kafka_partition": 0}),
+            json!({"kafka_offset": 1}),
+        ),
+        (
+            json!({"kafka_topic": "lines", "kafka_partition": 0}),
+            json!({"position": 1}),
+        ),
+        (
+            json!({"kafka_topic": "lines", "kafka_partition": 0}),
+            json!({"kafka_offset": -3}),
+        ),
+    ] {
+        let body = json!({"offsets": [{"partition": partition, "offset": offset}]});
+        let reply = api.send("PATCH", "/connectors/snk/offsets", &body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+    }
+    let reply = api.call("DELETE", "/connectors/snk/offsets", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        api.get("/connectors/snk/offsets").await.body,
+        json!({"offsets": []})
+    );
+}
+
+#[tokio::test]
+async fn active_topics_and_reset() {
+    let api = Api::new();
+    api.create_source("src").await;
+    assert_eq!(
+        api.get("/connectors/src/topics").await.body,
+        json!({"src": {"topics": []}})
+    );
+    api.store
+        .submit(Command::RecordTopics {
+            connector: "src".into(),
+            topics: vec!["lines".into(), "dlq".into()],
+        })
+        .await
+        .unwrap();
+    let reply = api.get("/connectors/src/topics").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_json_content(&reply);
+    assert_eq!(reply.body, json!({"src": {"topics": ["dlq", "lines"]}}));
+    let reply = api.call("PUT", "/connectors/src/topics/reset", None).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    assert!(reply.raw.is_empty());
+    assert_eq!(
+        api.get("/connectors/src/topics").await.body,
+        json!({"src": {"topics": []}})
+    );
+    // As Kafka, an unknown connector has no active topics (no 404).
+    assert_eq!(
+        api.get("/connectors/nope/topics").await.body,
+        json!({"nope": {"topics": []}})
+    );
+}
+
+#[tokio::test]
+async fn plugin_config_lists_config_key_infos() {
+    let api = Api::new();
+    for plugin in [
+        "FileStreamSource",
+        SOURCE,
+        "org%2Eapache%2Ekafka%2Econnect%2Efile%2EFileStreamSinkConnector",
+    ] {
+        let reply = api
+            .get(&format!("/connector-plugins/{plugin}/config"))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{plugin}");
+        assert_json_content(&reply);
+        let keys = reply.body.as_array().unwrap();
+        let names: Vec<&str> = keys.iter().map(|k| k["name"].as_str().unwrap()).collect();
+        for name in [
+            "name",
+            "connector.class",
+            "tasks.max",
+            "file",
+            "errors.tolerance",
+        ] {
+            assert!(names.contains(&name), "{plugin}: {name} in {names:?}");
+        }
+        let mut dedup = names.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(dedup.len(), names.len(), "{plugin}: {names:?}");
+        let key = keys.iter().find(|k| k["name"] == "tasks.max").unwrap();
+        let mut fields: Vec<&String> = key.as_object().unwrap().keys().collect();
+        fields.sort();
+        let mut expected = vec![
+            "default_value",
+            "dependents",
+            "display_name",
+            "documentation",
+            "group",
+            "importance",
+            "name",
+            "order",
+            "required",
+            "type",
+            "width",
+        ];
+        expected.sort();
+        assert_eq!(fields, expected, "{plugin}");
+        assert_eq!(key["type"], "INT");
+        assert_eq!(key["default_value"], "1");
+        assert_eq!(key["required"], false);
+    }
+    let sink = api.get(&format!("/connector-plugins/{SINK}/config")).await;
+    assert!(sink
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["name"] == "topics"));
+    let source = api.get("/connector-plugins/FileStreamSource/config").await;
+    assert!(!source
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["name"] == "topics"));
+
+    // Transformations and predicates by class or alias.
+    let plugins = api
+        .get("/connector-plugins?connectorsOnly=false")
+        .await
+        .body;
+    let transform = plugins
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["type"] == "transformation")
+        .unwrap()["class"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = api
+        .get(&format!("/connector-plugins/{transform}/config"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{transform}");
+    assert!(reply.body.is_array());
+
+    let reply = api.get("/connector-plugins/nope/config").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.body, error(404, "Unknown plugin nope."));
+}
+
+#[tokio::test]
+async fn loggers_get_and_set_levels() {
+    let api = Api::new();
+    let logger = "raftconnect::rest_tests_logger";
+    let reply = api
+        .send(
+            "PUT",
+            &format!("/admin/loggers/{logger}"),
+            &json!({"level": "debug"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_json_content(&reply);
+    assert_eq!(reply.body, json!([logger]));
+    let reply = api.get(&format!("/admin/loggers/{logger}")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["level"], "DEBUG");
+    assert!(reply.body["last_modified"].is_i64(), "{:?}", reply.body);
+    // A child inherits; unset loggers show root's level, last_modified null.
+    let child = api.get(&format!("/admin/loggers/{logger}::child")).await;
+    assert_eq!(child.body["level"], "DEBUG");
+    let all = api.get("/admin/loggers").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(all.body[logger]["level"], "DEBUG");
+    assert!(all.body["root"]["level"].is_string());
+    // Setting the parent sets the explicitly set children too.
+    api.send(
+        "PUT",
+        &format!("/admin/loggers/{logger}::child"),
+        &json!({"level": "TRACE"}),
+    )
+    .await;
+    let reply = api
+        .send(
+            "PUT",
+            &format!("/admin/loggers/{logger}"),
+            &json!({"level": "WARN"}),
+        )
+        .await;
+    assert_eq!(reply.body, json!([logger, format!("{logger}::child")]));
+    assert_eq!(
+        api.get(&format!("/admin/loggers/{logger}::child"))
+            .await
+            .body["level"],
+        "WARN"
+    );
+    // Cluster scope: 204, stored for every worker to apply.
+    let reply = api
+        .send(
+            "PUT",
+            &format!("/admin/loggers/{logger}?scope=cluster"),
+            &json!({"level": "info"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert!(reply.raw.is_empty());
+    api.store
+        .state()
+        .read(|s| assert_eq!(s.logger_levels[logger], "INFO"));
+    let follow = tokio::spawn(super::loggers::follow(api.herder.clone()));
+    let applied = async {
+        while api.get(&format!("/admin/loggers/{logger}")).await.body["level"] != "INFO" {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), applied)
+        .await
+        .expect("the cluster level is applied on this worker");
+    follow.abort();
+    // Kafka's errors: a missing level is 400, an unknown one 404.
+    let reply = api
+        .send("PUT", &format!("/admin/loggers/{logger}"), &json!({}))
+        .await;
+    assert_eq!(
+        reply.body,
+        error(
+            400,
+            "Desired 'level' parameter was not specified in request."
+        )
+    );
+    let reply = api
+        .send(
+            "PUT",
+            &format!("/admin/loggers/{logger}"),
+            &json!({"level": "LOUD"}),
+        )
+        .await;
+    assert_eq!(reply.body, error(404, "invalid log level 'LOUD'."));
 }

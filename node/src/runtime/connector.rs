@@ -23,6 +23,14 @@ pub async fn run(
     mut control: watch::Receiver<Control>,
 ) -> Result<(), InstanceError> {
     let id = InstanceId::Connector(name.clone());
+    // Config providers: the connector sees resolved values; the task configs it
+    // computes get the placeholders back before they are stored (Kafka's
+    // reverseTransform), so resolved secrets never reach the store.
+    let raw = config;
+    let config =
+        ctx.config.config_providers.resolve(&raw).map_err(|e| {
+            InstanceError::new(Stage::ConnectorStart, CONFIG_EXCEPTION, e.to_string())
+        })?;
     let class = config.get("connector.class").cloned().unwrap_or_default();
     let plugin = ctx.plugins.find(&class).ok_or_else(|| {
         InstanceError::new(
@@ -36,7 +44,9 @@ pub async fn run(
     let max_tasks: usize = match config.get("tasks.max") {
         None => 1,
         Some(v) => v.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-            InstanceError::new(Stage::ConnectorStart, CONFIG_EXCEPTION, format!("Invalid value {v} for configuration tasks.max: must be an integer of at least 1"))
+            // The stored (unresolved) value: a status trace never shows resolved values.
+            let shown = raw.get("tasks.max").unwrap_or(v);
+            InstanceError::new(Stage::ConnectorStart, CONFIG_EXCEPTION, format!("Invalid value {shown} for configuration tasks.max: must be an integer of at least 1"))
         })?,
     };
     let mut instance = (plugin.create)();
@@ -56,6 +66,7 @@ pub async fn run(
                 .task_configs(max_tasks)
                 .await
                 .map_err(|e| InstanceError::from_connect(Stage::ConnectorTaskConfigs, e))?;
+            let tasks = crate::config_providers::reverse_transform(&raw, &config, tasks);
             let outcome = ctx
                 .store
                 .submit(Command::PutTaskConfigs {

@@ -49,6 +49,26 @@ impl WorkerContext {
             warn!(%id, "could not record status: {e}");
         }
     }
+
+    /// Records topics a connector's task used (KIP-558's active topics), unless the
+    /// store already has them all; a failure is logged, not fatal.
+    pub async fn record_topics(&self, connector: &str, topics: Vec<String>) {
+        let known = self.store.state().read(|s| {
+            s.active_topics
+                .get(connector)
+                .is_some_and(|set| topics.iter().all(|t| set.contains(t)))
+        });
+        if known || topics.is_empty() {
+            return;
+        }
+        let cmd = Command::RecordTopics {
+            connector: connector.to_string(),
+            topics,
+        };
+        if let Err(e) = self.store.submit(cmd).await {
+            warn!(connector, "could not record active topics: {e}");
+        }
+    }
 }
 
 /// What the worker wants a running instance to do.

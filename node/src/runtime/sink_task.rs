@@ -239,6 +239,12 @@ impl SinkLoop {
             InstanceError::connect(Stage::KafkaConsume, format!("assign failed: {e}"))
         })?;
         info!(task = %self.spec.id, partitions = ?new, "assigned partitions");
+        let mut topics: Vec<String> = new.iter().map(|tp| tp.topic.clone()).collect();
+        topics.sort();
+        topics.dedup();
+        self.ctx
+            .record_topics(&self.spec.id.connector, topics)
+            .await;
         task.open(&new)
             .await
             .map_err(|e| InstanceError::from_connect(Stage::TaskStart, e))?;

@@ -146,6 +146,9 @@ impl SourceLoop {
             .await
             .map_err(|e| InstanceError::connect(Stage::KafkaProduce, e.to_string()))?;
         self.known_topics.insert(topic.to_string());
+        self.ctx
+            .record_topics(&self.spec.id.connector, vec![topic.to_string()])
+            .await;
         Ok(())
     }
 

@@ -3,7 +3,8 @@
 //! Every applied command wakes it; it then compares the desired instances (connectors
 //! whose target is RUNNING or PAUSED, and their task configs of the current generation)
 //! with the running ones and starts, reconfigures, pauses or stops instances. A failed
-//! instance stays FAILED until its config changes or a user restarts it, as in Kafka.
+//! instance stays FAILED until its config changes or a user restarts it, as in Kafka
+//! (a restart bumps the instance's count in `ClusterState::restarts`: a new run).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -32,6 +33,8 @@ struct Running {
     control: Control,
     finished: Finished,
     failed: bool,
+    /// The user restart count it was started under (`ClusterState::restarts`).
+    restarts: u64,
 }
 
 /// Which instances this worker runs.
@@ -62,6 +65,8 @@ struct Desired {
     config: Props,
     fence: Option<Fence>,
     control: Control,
+    /// A new count means a user asked for a restart: a new run, failed or not.
+    restarts: u64,
     run: DesiredRun,
 }
 
@@ -145,6 +150,7 @@ impl Worker {
                 control: want.control,
                 finished,
                 failed: false,
+                restarts: want.restarts,
             },
         );
     }
@@ -166,6 +172,22 @@ impl Worker {
         let ctx = self.ctx.clone();
         Box::new(move |control| {
             async move {
+                // Config providers: resolved here, for this run only (never stored).
+                let providers = &ctx.config.config_providers;
+                let resolve = |c: &Props| {
+                    providers.resolve(c).map_err(|e| {
+                        InstanceError::new(
+                            Stage::TaskStart,
+                            "org.apache.kafka.common.config.ConfigException",
+                            e.to_string(),
+                        )
+                    })
+                };
+                let spec = TaskSpec {
+                    connector_config: resolve(&spec.connector_config)?,
+                    task_config: resolve(&spec.task_config)?,
+                    ..spec
+                };
                 let class = spec
                     .connector_config
                     .get("connector.class")
@@ -232,6 +254,7 @@ impl Worker {
                     }
                 };
                 if let Some(fence) = self.ownership(s, &cid) {
+                    let restarts = s.restarts.get(&cid).copied().unwrap_or(0);
                     want.insert(
                         cid,
                         Desired {
@@ -239,6 +262,7 @@ impl Worker {
                             config: entry.config.clone(),
                             fence,
                             control,
+                            restarts,
                             run: DesiredRun::Connector {
                                 name: name.clone(),
                                 config: entry.config.clone(),
@@ -262,6 +286,7 @@ impl Worker {
                     let Some(fence) = self.ownership(s, &iid) else {
                         continue;
                     };
+                    let restarts = s.restarts.get(&iid).copied().unwrap_or(0);
                     want.insert(
                         iid,
                         Desired {
@@ -269,6 +294,7 @@ impl Worker {
                             config: task_config.clone(),
                             fence: fence.clone(),
                             control,
+                            restarts,
                             run: DesiredRun::Task(TaskSpec {
                                 id,
                                 generation: entry.generation,
@@ -318,7 +344,11 @@ impl Worker {
         }
         for (id, w) in std::mem::take(&mut want) {
             if let Some(r) = self.instances.get_mut(&id) {
-                if r.generation == w.generation && r.config == w.config && r.fence == w.fence {
+                if r.generation == w.generation
+                    && r.config == w.config
+                    && r.fence == w.fence
+                    && r.restarts == w.restarts
+                {
                     if r.control != w.control && !r.failed {
                         if let Some(addr) = &r.addr {
                             addr.do_send(SetControl(w.control));

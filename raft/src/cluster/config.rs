@@ -32,6 +32,35 @@ pub struct ClusterConfig {
     pub write_timeout: Duration,
     /// How long a new node keeps trying to join through its peers before giving up.
     pub join_timeout: Duration,
+    /// `cluster.secret`: when set, every request between nodes carries it and the
+    /// cluster port refuses (401) requests that do not. Off by default.
+    pub secret: Option<ClusterSecret>,
+}
+
+/// A shared secret between the nodes of a cluster; prints as `[hidden]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClusterSecret(String);
+
+impl ClusterSecret {
+    pub fn new(secret: impl Into<String>) -> Self {
+        ClusterSecret(secret.into())
+    }
+
+    pub fn value(&self) -> &str {
+        &self.0
+    }
+
+    /// Compares in time independent of where the values differ.
+    pub fn matches(&self, other: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+impl std::fmt::Debug for ClusterSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[hidden]")
+    }
 }
 
 impl ClusterConfig {
@@ -52,6 +81,7 @@ impl ClusterConfig {
             failover_timeout: Duration::from_millis(2000),
             write_timeout: Duration::from_secs(10),
             join_timeout: Duration::from_secs(60),
+            secret: None,
         }
     }
 

@@ -17,6 +17,7 @@ use openraft::raft::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::config::ClusterSecret;
 use super::types::TypeConfig;
 use crate::state::{NodeId, NodeInfo};
 use crate::store::SharedState;
@@ -42,22 +43,40 @@ pub struct Network {
 /// The header carrying the sender's cluster id.
 pub const CLUSTER_HEADER: &str = "x-raftconnect-cluster";
 
+/// The header carrying the cluster's shared secret (`cluster.secret`).
+pub const SECRET_HEADER: &str = "x-raftconnect-secret";
+
 impl Network {
-    pub fn for_cluster(shared: Arc<SharedState>) -> Self {
+    /// Every request this network's client makes (Raft RPCs, forwarded writes, joins,
+    /// pings, info) carries the cluster id and, when set, the shared secret.
+    pub fn for_cluster(shared: Arc<SharedState>, secret: Option<&ClusterSecret>) -> Self {
         Network {
             shared: Some(shared),
-            ..Self::new()
+            http: client(secret),
         }
     }
 
     pub fn new() -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_millis(500))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .unwrap_or_default();
-        Network { http, shared: None }
+        Network {
+            http: client(None),
+            shared: None,
+        }
     }
+}
+
+fn client(secret: Option<&ClusterSecret>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(v) = secret.and_then(|s| reqwest::header::HeaderValue::from_str(s.value()).ok()) {
+        let mut v = v;
+        v.set_sensitive(true);
+        headers.insert(SECRET_HEADER, v);
+    }
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_millis(500))
+        .pool_idle_timeout(Duration::from_secs(30))
+        .default_headers(headers)
+        .build()
+        .unwrap_or_default()
 }
 
 impl Default for Network {
@@ -203,6 +222,31 @@ pub mod server {
     struct OtherCluster;
     impl warp::reject::Reject for OtherCluster {}
 
+    #[derive(Debug)]
+    struct BadSecret;
+    impl warp::reject::Reject for BadSecret {}
+
+    /// With a `cluster.secret`, refuses requests that do not carry it (401).
+    pub fn with_secret(
+        secret: Option<ClusterSecret>,
+    ) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
+        warp::header::optional::<String>(SECRET_HEADER)
+            .and_then(move |theirs: Option<String>| {
+                let ok = match &secret {
+                    None => true,
+                    Some(s) => theirs.is_some_and(|t| s.matches(&t)),
+                };
+                async move {
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(warp::reject::custom(BadSecret))
+                    }
+                }
+            })
+            .untuple_one()
+    }
+
     /// Routes refused for a cluster mismatch answer 409 with a message.
     pub async fn recover(r: warp::Rejection) -> Result<warp::reply::Response, warp::Rejection> {
         if r.find::<OtherCluster>().is_some() {
@@ -210,6 +254,13 @@ pub mod server {
                 "the sender belongs to another raftconnect cluster".into(),
             );
             *resp.status_mut() = warp::http::StatusCode::CONFLICT;
+            return Ok(resp);
+        }
+        if r.find::<BadSecret>().is_some() {
+            let mut resp = warp::reply::Response::new(
+                "missing or wrong cluster secret (cluster.secret)".into(),
+            );
+            *resp.status_mut() = warp::http::StatusCode::UNAUTHORIZED;
             return Ok(resp);
         }
         Err(r)

@@ -172,7 +172,7 @@ impl ClusterNode {
                 .validate()
                 .map_err(|e| ClusterError::Config(e.to_string()))?,
         );
-        let net = Network::for_cluster(shared.clone());
+        let net = Network::for_cluster(shared.clone(), config.secret.as_ref());
         let raft = Raft::new(
             config.node_id,
             raft_config,
@@ -268,7 +268,9 @@ impl ClusterNode {
             .or(ping)
             .unify()
             .or(info)
-            .unify()
+            .unify();
+        let routes = server::with_secret(self.config.secret.clone())
+            .and(routes)
             .recover(server::recover)
             .unify();
         let listener = tokio::net::TcpListener::bind(self.config.raft_listen)
