@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use connect_api::config::properties::{load_connector_config_file, load_properties_file};
 use raftconnect_raft::local::LocalStore;
 use raftconnect_raft::Store;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 use raftconnect_raft::cluster::node::ClusterNode;
 
@@ -276,7 +276,42 @@ fn standalone(
         outcome
     });
     drop(broker);
+    shut_down_runtime(system, &result);
     result
+}
+
+/// How long the process waits, once stopped, for threads still running plugin code.
+const RUNTIME_DROP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Drops the runtime: its tasks are dropped at once, then it waits for the threads still
+/// in plugin code (a connector's `validate()` on a blocking thread, a `start()` under
+/// `block_in_place`). One stuck forever (Kafka's BlockingConnectorTest connectors) would
+/// hold the process up forever: after [`RUNTIME_DROP_GRACE`] it exits anyway, with the
+/// exit code and error message it would have had.
+fn shut_down_runtime(system: actix::SystemRunner, result: &Result<(), StartError>) {
+    let (code, message) = match result {
+        Ok(()) => (0, None),
+        Err(e) => (1, Some(e.to_string())),
+    };
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if done_rx.recv_timeout(RUNTIME_DROP_GRACE)
+            == Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        {
+            warn!(
+                grace_ms = RUNTIME_DROP_GRACE.as_millis() as u64,
+                "threads are still blocked in connector code; exiting without them"
+            );
+            if let Some(m) = message {
+                error!("{m}");
+                eprintln!("raftconnect: error: {m}");
+            }
+            std::process::exit(code);
+        }
+    });
+    drop(system);
+    drop(done_tx);
+    let _ = watchdog.join();
 }
 
 async fn shutdown_signal() {
@@ -419,5 +454,6 @@ fn distributed(
         outcome
     });
     drop(broker);
+    shut_down_runtime(system, &result);
     result
 }

@@ -3,7 +3,7 @@
 //! once they are applied.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use connect_api::config::{ConfigInfos, ConfigKeyInfo};
 use connect_api::{ConnectorKind, Props};
@@ -41,6 +41,11 @@ pub enum HerderError {
     },
     #[error("{0}")]
     BadRequest(String),
+    /// Plugin code failed on the server's side (a 500): a connector's `validate()` that
+    /// did not answer in time ([`REQUEST_TIMED_OUT`], Kafka's message for its request
+    /// timeout) or that panicked.
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -203,7 +208,18 @@ pub struct Herder {
     providers: Arc<ConfigProviders>,
     /// `rest.auth.basic.users`, for the REST API.
     rest_auth: Option<Arc<BasicAuth>>,
+    /// How long a request waits for a connector's `validate()` (run on a blocking
+    /// thread, never on the async executor) before it answers 500 "Request timed out".
+    validation_timeout: Duration,
 }
+
+/// The default of [`Herder::with_validation_timeout`]. Kafka waits 90 s
+/// (`RestServer.DEFAULT_REST_REQUEST_TIMEOUT_MS`); 30 s keeps clients' own timeouts
+/// (often 60 s) from firing first.
+pub const DEFAULT_VALIDATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Kafka's message when a request outlives its timeout (`ConnectRestException` 500).
+pub const REQUEST_TIMED_OUT: &str = "Request timed out";
 
 /// `GET /connectors/{name}/tasks/{id}/metrics` (our extension): a task's error handling
 /// counters, from the worker that runs it.
@@ -214,6 +230,22 @@ pub struct TaskMetrics {
     pub worker_id: String,
     #[serde(rename = "task-error-metrics")]
     pub errors: ErrorMetricsSnapshot,
+}
+
+/// A panic in plugin code run on a blocking thread, as a message.
+fn join_error_message(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(p) => {
+            if let Some(s) = p.downcast_ref::<&str>() {
+                s.to_string()
+            } else if let Some(s) = p.downcast_ref::<String>() {
+                s.clone()
+            } else {
+                "panic with a non-string payload".to_string()
+            }
+        }
+        Err(e) => e.to_string(),
+    }
 }
 
 fn now_ms() -> i64 {
@@ -233,6 +265,7 @@ impl Herder {
             task_metrics: Arc::default(),
             providers: Arc::default(),
             rest_auth: None,
+            validation_timeout: DEFAULT_VALIDATION_TIMEOUT,
         }
     }
 
@@ -246,6 +279,7 @@ impl Herder {
             task_metrics: Arc::default(),
             providers: Arc::default(),
             rest_auth: None,
+            validation_timeout: DEFAULT_VALIDATION_TIMEOUT,
         }
     }
 
@@ -441,7 +475,15 @@ impl Herder {
             .ok_or_else(|| HerderError::TaskNotFound(format!("{name}-{task}")))
     }
 
-    /// Validates a config as `PUT /connector-plugins/{class}/config/validate` does.
+    /// How long [`Herder::validate_isolated`] waits for plugin code.
+    pub fn with_validation_timeout(mut self, timeout: Duration) -> Self {
+        self.validation_timeout = timeout;
+        self
+    }
+
+    /// Validates a config as `PUT /connector-plugins/{class}/config/validate` does, on
+    /// the calling thread. Plugin code runs here and may block: request handlers use
+    /// [`Herder::validate_isolated`].
     pub fn validate(&self, config: &Props) -> Result<ConfigInfos, HerderError> {
         Ok(connector_config::validate_with(
             &self.plugins,
@@ -450,7 +492,34 @@ impl Herder {
         )?)
     }
 
-    fn validated(&self, name: &str, mut config: Props) -> Result<Props, HerderError> {
+    /// [`Herder::validate`] on a blocking thread (`spawn_blocking`), so a connector whose
+    /// `validate()` blocks stalls neither the executor nor other requests; after the
+    /// validation timeout the caller gets [`HerderError::Internal`] with
+    /// [`REQUEST_TIMED_OUT`]. The stuck thread is
+    /// left to finish on its own (a thread cannot be cancelled).
+    pub async fn validate_isolated(&self, config: Props) -> Result<ConfigInfos, HerderError> {
+        let plugins = self.plugins.clone();
+        let providers = self.providers.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            connector_config::validate_with(&plugins, &providers, &config)
+        });
+        match tokio::time::timeout(self.validation_timeout, work).await {
+            Ok(Ok(result)) => Ok(result?),
+            Ok(Err(join)) => Err(HerderError::Internal(format!(
+                "Connector validation failed: {}",
+                join_error_message(join)
+            ))),
+            Err(_) => {
+                tracing::warn!(
+                    timeout_ms = self.validation_timeout.as_millis() as u64,
+                    "connector validation did not finish in time"
+                );
+                Err(HerderError::Internal(REQUEST_TIMED_OUT.to_string()))
+            }
+        }
+    }
+
+    async fn validated(&self, name: &str, mut config: Props) -> Result<Props, HerderError> {
         match config.get("name") {
             Some(n) if n != name => {
                 return Err(HerderError::BadRequest(format!(
@@ -462,7 +531,7 @@ impl Herder {
                 config.insert("name".to_string(), name.to_string());
             }
         }
-        let infos = self.validate(&config)?;
+        let infos = self.validate_isolated(config.clone()).await?;
         if infos.error_count > 0 {
             return Err(HerderError::InvalidConfig {
                 message: connector_config::invalid_message(&infos),
@@ -482,7 +551,7 @@ impl Herder {
         if name.trim().is_empty() {
             return Err(HerderError::BadRequest("Connector name is required".into()));
         }
-        let config = self.validated(name, config)?;
+        let config = self.validated(name, config).await?;
         let outcome = self
             .store
             .submit(Command::PutConnector {
@@ -505,7 +574,7 @@ impl Herder {
         name: &str,
         config: Props,
     ) -> Result<(bool, ConnectorInfo), HerderError> {
-        let config = self.validated(name, config)?;
+        let config = self.validated(name, config).await?;
         let outcome = self
             .store
             .submit(Command::PutConnector {
@@ -627,7 +696,7 @@ impl Herder {
                 None => config.remove(&key),
             };
         }
-        let config = self.validated(name, config)?;
+        let config = self.validated(name, config).await?;
         let outcome = self
             .store
             .submit(Command::PutConnector {
@@ -908,5 +977,82 @@ impl Herder {
     /// Wakes on every applied command.
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
         self.store.state().subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raftconnect_raft::local::LocalStore;
+
+    fn herder(dir: &tempfile::TempDir, timeout: Duration) -> Herder {
+        let store = Arc::new(LocalStore::open(dir.path()).unwrap());
+        let plugins = Plugins::from_connectors(crate::runtime::errors::test_plugins::plugins());
+        Herder::new(store, Arc::new(plugins), "w".into()).with_validation_timeout(timeout)
+    }
+
+    fn blocking(block: &str, ms: u64) -> Props {
+        [
+            ("name", "c"),
+            ("connector.class", "BlockingConnector"),
+            ("block", block),
+            ("block.ms", &ms.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    #[tokio::test]
+    async fn a_validate_that_blocks_past_the_timeout_is_a_500_request_timed_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = herder(&dir, Duration::from_millis(200));
+        let started = std::time::Instant::now();
+        let e = h
+            .validate_isolated(blocking("validate", 3_000))
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(
+            matches!(&e, HerderError::Internal(m) if m == REQUEST_TIMED_OUT),
+            "{e:?}"
+        );
+        // A create is refused the same way, and nothing is stored.
+        let e = h
+            .create_connector("c", blocking("validate", 3_000), TargetState::Running)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, HerderError::Internal(m) if m == REQUEST_TIMED_OUT),
+            "{e:?}"
+        );
+        assert!(h.connector_names().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_validate_that_blocks_less_than_the_timeout_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = herder(&dir, Duration::from_secs(5));
+        // On a current-thread runtime: the executor keeps running while validate blocks.
+        let ticks = tokio::spawn(async {
+            let mut n = 0;
+            for _ in 0..5 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                n += 1;
+            }
+            n
+        });
+        let infos = h
+            .validate_isolated(blocking("validate", 300))
+            .await
+            .unwrap();
+        assert_eq!(infos.error_count, 0, "{infos:?}");
+        assert!(ticks.is_finished());
+        assert_eq!(ticks.await.unwrap(), 5);
+        let info = h
+            .create_connector("c", blocking("none", 0), TargetState::Running)
+            .await
+            .unwrap();
+        assert_eq!(info.name, "c");
     }
 }

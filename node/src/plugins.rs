@@ -16,6 +16,12 @@ impl Plugins {
         Plugins { connectors }
     }
 
+    /// Exactly these connector plugins (tests).
+    pub fn from_connectors(mut connectors: Vec<ConnectorPlugin>) -> Self {
+        connectors.sort_by_key(|p| p.class);
+        Plugins { connectors }
+    }
+
     pub fn find(&self, class: &str) -> Option<&ConnectorPlugin> {
         let class = class.trim();
         self.connectors.iter().find(|p| p.answers_to(class))

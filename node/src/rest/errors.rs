@@ -81,7 +81,7 @@ impl From<HerderError> for ApiError {
                 StatusCode::BAD_REQUEST
             }
             HerderError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            HerderError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HerderError::Store(_) | HerderError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
             tracing::warn!(error = %e, "REST request failed");

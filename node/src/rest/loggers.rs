@@ -103,6 +103,34 @@ impl Loggers {
         }
     }
 
+    /// The loggers with `logger` (and its descendants, or every one for root) set to
+    /// `level`, and the names changed; `self` is left as it is.
+    fn with_level(&self, logger: &str, level: &str, now: i64) -> (Loggers, Vec<String>) {
+        let prefix = format!("{logger}::");
+        let mut affected: Vec<String> = self
+            .levels
+            .keys()
+            .filter(|n| logger == ROOT || n.starts_with(&prefix))
+            .cloned()
+            .collect();
+        affected.push(logger.to_string());
+        affected.sort();
+        affected.dedup();
+        let entry = LoggerLevel {
+            level: level.to_string(),
+            last_modified: Some(now),
+        };
+        let mut levels = self.levels.clone();
+        for name in &affected {
+            levels.insert(name.clone(), entry.clone());
+        }
+        let next = Loggers {
+            base: self.base.clone(),
+            levels,
+        };
+        (next, affected)
+    }
+
     fn directives(&self) -> String {
         let mut parts: Vec<String> = self
             .base
@@ -222,25 +250,11 @@ fn set_level(logger: &str, level: &str) -> Result<Vec<String>, ApiError> {
     let mut s = state()
         .lock()
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "logger state poisoned"))?;
-    let prefix = format!("{logger}::");
-    let mut affected: Vec<String> = s
-        .levels
-        .keys()
-        .filter(|n| logger == ROOT || n.starts_with(&prefix))
-        .cloned()
-        .collect();
-    affected.push(logger.to_string());
-    affected.sort();
-    affected.dedup();
-    let entry = LoggerLevel {
-        level: level.to_string(),
-        last_modified: Some(now_ms()),
-    };
-    for name in &affected {
-        s.levels.insert(name.clone(), entry.clone());
-    }
+    let (next, affected) = s.with_level(logger, level, now_ms());
+    // The new levels are kept only once the filter built from them is in place: a
+    // refused one (a name tracing cannot parse) must not poison later changes.
     if let Some(reload) = RELOAD.get() {
-        let directives = s.directives();
+        let directives = next.directives();
         let filter = tracing_subscriber::EnvFilter::try_new(&directives).map_err(|e| {
             ApiError::bad_request(format!("Cannot set the log level of {logger}: {e}"))
         })?;
@@ -251,6 +265,7 @@ fn set_level(logger: &str, level: &str) -> Result<Vec<String>, ApiError> {
             )
         })?;
     }
+    *s = next;
     tracing::info!(logger, level, "log level changed");
     Ok(affected)
 }
@@ -289,5 +304,18 @@ mod tests {
             s.directives(),
             "error,librdkafka=warn,raftconnect::runtime=debug"
         );
+    }
+
+    #[test]
+    fn with_level_leaves_the_current_levels_alone() {
+        let s = Loggers {
+            base: "info".into(),
+            levels: BTreeMap::new(),
+        };
+        let (next, affected) = s.with_level("a=b,c", "DEBUG", 5);
+        assert_eq!(affected, vec!["a=b,c".to_string()]);
+        assert!(s.levels.is_empty(), "only the returned state changes");
+        assert_eq!(next.levels["a=b,c"].last_modified, Some(5));
+        assert!(tracing_subscriber::EnvFilter::try_new(next.directives()).is_err());
     }
 }

@@ -14,15 +14,20 @@
 //! `total-errors-logged`, `deadletterqueue-produce-requests`,
 //! `deadletterqueue-produce-failures`, `last-error-timestamp`, plus
 //! `total-records-dead-lettered`). Only the worker running the task has them; others
-//! answer 404 naming the task's worker.
+//! answer 404 naming the task's worker. `GET /openapi.json` serves the OpenAPI 3.0
+//! document of the whole API ([`openapi`]; a test checks it against `route` and
+//! `dispatch`). Request bodies over [`MAX_BODY_BYTES`] (1 MiB) are refused with 413.
 
 pub mod auth;
 pub mod connectors;
 pub mod errors;
 pub mod loggers;
+pub mod openapi;
 pub mod plugins;
 pub mod root;
 
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 mod tests;
 
@@ -33,11 +38,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use connect_api::Props;
+use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 use warp::filters::path::FullPath;
-use warp::http::{header, HeaderValue, Method, StatusCode};
-use warp::hyper::body::Bytes;
+use warp::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use warp::hyper::body::{Buf, Bytes};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
@@ -77,6 +83,9 @@ pub async fn serve(
     Ok(())
 }
 
+/// The largest request body the API reads (1 MiB); a larger one is a 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// The whole API as one filter; it never rejects (errors are JSON responses).
 pub fn routes(
     herder: Arc<Herder>,
@@ -85,11 +94,16 @@ pub fn routes(
     warp::method()
         .and(warp::path::full())
         .and(query)
-        .and(warp::body::bytes())
+        .and(warp::header::headers_cloned())
+        .and(warp::body::stream())
         .and_then(
-            move |method: Method, path: FullPath, query: String, body: Bytes| {
+            move |method: Method, path: FullPath, query: String, headers: HeaderMap, body| {
                 let herder = herder.clone();
                 async move {
+                    let body = match read_body(&headers, body).await {
+                        Ok(body) => body,
+                        Err(e) => return Ok::<_, Infallible>(e.into_response()),
+                    };
                     let request = Request::new(method, path.as_str(), &query, body);
                     Ok::<_, Infallible>(handle(&herder, &request).await)
                 }
@@ -97,6 +111,45 @@ pub fn routes(
         )
         .recover(errors::handle_rejection)
         .unify()
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("Request body is larger than the limit of {MAX_BODY_BYTES} bytes (1 MiB)"),
+    )
+}
+
+/// The request body, up to [`MAX_BODY_BYTES`]: a declared `Content-Length` over the
+/// limit is refused before reading, and a chunked body is cut off once over it.
+async fn read_body<S, B>(headers: &HeaderMap, body: S) -> Result<Bytes, ApiError>
+where
+    S: futures::Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = std::pin::pin!(body);
+    let mut out = Vec::with_capacity(declared.unwrap_or(0) as usize);
+    while let Some(chunk) = body.next().await {
+        let mut chunk = chunk
+            .map_err(|e| ApiError::bad_request(format!("Cannot read the request body: {e}")))?;
+        if out.len() + chunk.remaining() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            let n = part.len();
+            out.extend_from_slice(part);
+            chunk.advance(n);
+        }
+    }
+    Ok(Bytes::from(out))
 }
 
 async fn handle(herder: &Herder, request: &Request) -> Response {
@@ -210,6 +263,8 @@ enum Route<'a> {
     PluginConfig(&'a str),
     Loggers,
     Logger(&'a str),
+    /// This API's OpenAPI document.
+    OpenApi,
 }
 
 impl Route<'_> {
@@ -236,7 +291,8 @@ impl Route<'_> {
             | Route::Cluster
             | Route::Topics(_)
             | Route::PluginConfig(_)
-            | Route::Loggers => &["GET"],
+            | Route::Loggers
+            | Route::OpenApi => &["GET"],
         }
     }
 }
@@ -272,6 +328,7 @@ fn route(segments: &[String]) -> Option<Route<'_>> {
         ["admin", "loggers", logger] => Route::Logger(logger),
         ["connector-plugins"] => Route::Plugins,
         ["cluster"] => Route::Cluster,
+        ["openapi.json"] => Route::OpenApi,
         ["connector-plugins", plugin, "config", "validate"] => Route::Validate(plugin),
         _ => return None,
     })
@@ -286,6 +343,7 @@ async fn dispatch(herder: &Herder, request: &Request) -> Result<Response, ApiErr
     };
     match (method, route) {
         ("GET", Route::Root) => Ok(root::server_info()),
+        ("GET", Route::OpenApi) => Ok(openapi::document()),
         ("GET", Route::Connectors) => connectors::list(herder, request),
         ("POST", Route::Connectors) => connectors::create(herder, request).await,
         ("GET", Route::Connector(name)) => connectors::info(herder, name),
@@ -304,7 +362,7 @@ async fn dispatch(herder: &Herder, request: &Request) -> Result<Response, ApiErr
         ("PUT", Route::Resume(name)) => connectors::resume(herder, name).await,
         ("PUT", Route::Stop(name)) => connectors::stop(herder, name).await,
         ("GET", Route::Plugins) => Ok(plugins::list(herder, request)),
-        ("PUT", Route::Validate(plugin)) => plugins::validate(herder, plugin, request),
+        ("PUT", Route::Validate(plugin)) => plugins::validate(herder, plugin, request).await,
         ("PATCH", Route::ConnectorConfig(name)) => {
             connectors::patch_config(herder, name, request).await
         }

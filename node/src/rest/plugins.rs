@@ -32,7 +32,11 @@ fn normalized(name: &str) -> String {
 /// ConfigInfos, 200 even when the config has errors. An included `connector.class`
 /// must match the path's plugin (Kafka's suffix match, or the same plugin by alias);
 /// without one, the path's plugin is validated.
-pub fn validate(herder: &Herder, plugin: &str, request: &Request) -> Result<Response, ApiError> {
+pub async fn validate(
+    herder: &Herder,
+    plugin: &str,
+    request: &Request,
+) -> Result<Response, ApiError> {
     let mut config = config_from_json(request.json()?, "The connector config")?;
     match config.get("connector.class") {
         Some(included) => {
@@ -54,7 +58,11 @@ pub fn validate(herder: &Herder, plugin: &str, request: &Request) -> Result<Resp
             config.insert("connector.class".to_string(), plugin.to_string());
         }
     }
-    Ok(json(StatusCode::OK, &herder.validate(&config)?))
+    // Off the executor, with a timeout: a connector's validate() may block.
+    Ok(json(
+        StatusCode::OK,
+        &herder.validate_isolated(config).await?,
+    ))
 }
 
 /// `GET /connector-plugins/{plugin}/config` (Kafka 3.2+): the plugin's ConfigKeyInfos.

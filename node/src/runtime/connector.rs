@@ -51,11 +51,14 @@ pub async fn run(
     };
     let mut instance = (plugin.create)();
     let cctx = ConnectorContext::new();
-    instance
-        .as_connector_mut()
-        .start(cctx.clone(), config.clone())
-        .await
-        .map_err(|e| InstanceError::from_connect(Stage::ConnectorStart, e))?;
+    // start() may block its thread (see `call_plugin`): it must not stall the runtime.
+    super::call_plugin(
+        instance
+            .as_connector_mut()
+            .start(cctx.clone(), config.clone()),
+    )
+    .await
+    .map_err(|e| InstanceError::from_connect(Stage::ConnectorStart, e))?;
     info!(connector = %name, class = plugin.class, "connector started");
 
     let result: Result<(), InstanceError> = async {

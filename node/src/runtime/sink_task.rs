@@ -453,7 +453,7 @@ pub async fn run(
         assignment: Vec::new(),
         errant_record_reporter: reporter,
     };
-    task.start(context, spec.task_config.clone())
+    super::call_plugin(task.start(context, spec.task_config.clone()))
         .await
         .map_err(|e| InstanceError::from_connect(Stage::TaskStart, e))?;
     let mut lp = SinkLoop {

@@ -441,7 +441,7 @@ pub async fn run(
         store: ctx.store.clone(),
         connector: lp.spec.id.connector.clone(),
     });
-    task.start(SourceTaskContext { offsets }, lp.spec.task_config.clone())
+    super::call_plugin(task.start(SourceTaskContext { offsets }, lp.spec.task_config.clone()))
         .await
         .map_err(|e| InstanceError::from_connect(Stage::TaskStart, e))?;
     info!(task = %lp.spec.id, "source task started");

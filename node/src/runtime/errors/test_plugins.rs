@@ -10,12 +10,18 @@
 //!   `record-<i>` (STRING schema) to `topic`, source partition `{"source":"poison"}`,
 //!   offset `{"i":<i>}`; the indexes in `poison` get an INT32 value under their STRING
 //!   schema, which a schema-checking converter (JsonConverter) rejects.
+//! - `io.raftconnect.test.BlockingConnector` (alias `BlockingConnector`): a source whose
+//!   code blocks its thread (`std::thread::sleep`, as Kafka's BlockingConnectorTest
+//!   connectors do) for `block.ms` (default an hour) in the method named by `block`:
+//!   `start` (the connector's start()), `validate` (its validate(), so validation
+//!   requests block) or `task_start` (its task's start()); `none` (the default) never
+//!   blocks. Its tasks produce nothing.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use connect_api::config::{ConfigDef, ConfigKey, ConfigType, ConfigValue, Importance};
+use connect_api::config::{ConfigDef, ConfigInfos, ConfigKey, ConfigType, ConfigValue, Importance};
 use connect_api::{
     ConnectError, Connector, ConnectorContext, ConnectorInstance, ConnectorKind, ConnectorPlugin,
     Props, Schema, SinkConnector, SinkRecord, SinkTask, SinkTaskContext, SourceConnector,
@@ -45,7 +51,32 @@ pub fn plugins() -> Vec<ConnectorPlugin> {
             version: env!("CARGO_PKG_VERSION"),
             create: || ConnectorInstance::Source(Box::new(Copies::<PoisonSourceTask>::default())),
         },
+        ConnectorPlugin {
+            class: "io.raftconnect.test.BlockingConnector",
+            aliases: &["BlockingConnector"],
+            kind: ConnectorKind::Source,
+            version: env!("CARGO_PKG_VERSION"),
+            create: || ConnectorInstance::Source(Box::new(Copies::<BlockingTask>::default())),
+        },
     ]
+}
+
+/// Blocks the calling thread for `block.ms` when `block` names `stage`, in short sleeps
+/// (so the blocked thread shows up in a stack dump as sleeping here).
+fn block_if(props: &Props, stage: &str) {
+    if props.get("block").map(|b| b.trim()) != Some(stage) {
+        return;
+    }
+    let ms = int(props, "block.ms", 3_600_000)
+        .unwrap_or(3_600_000)
+        .max(0) as u64;
+    let end = Instant::now() + Duration::from_millis(ms);
+    tracing::info!(stage, ms, "BlockingConnector: blocking");
+    while Instant::now() < end {
+        std::thread::sleep(
+            Duration::from_millis(50).min(end.saturating_duration_since(Instant::now())),
+        );
+    }
 }
 
 /// A connector that hands its config to every task.
@@ -65,6 +96,8 @@ impl<T> Default for Copies<T> {
 
 trait TestTask {
     fn config_def() -> ConfigDef;
+    /// Called first by the connector's start(), validate() (before the ConfigDef checks).
+    fn connector_hook(_props: &Props, _stage: &str) {}
 }
 
 #[async_trait]
@@ -75,7 +108,12 @@ impl<T: TestTask + Send + 'static> Connector for Copies<T> {
     fn config_def(&self) -> ConfigDef {
         T::config_def()
     }
+    fn validate(&self, props: &Props) -> ConfigInfos {
+        T::connector_hook(props, "validate");
+        self.config_def().validate(props)
+    }
     async fn start(&mut self, _: ConnectorContext, props: Props) -> Result<(), ConnectError> {
+        T::connector_hook(&props, "start");
         self.props = props;
         Ok(())
     }
@@ -96,6 +134,12 @@ impl SinkConnector for Copies<FlakySinkTask> {
 impl SourceConnector for Copies<PoisonSourceTask> {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::<PoisonSourceTask>::default()
+    }
+}
+
+impl SourceConnector for Copies<BlockingTask> {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::<BlockingTask>::default()
     }
 }
 
@@ -283,6 +327,47 @@ impl SourceTask for PoisonSourceTask {
             .collect();
         self.next = end;
         Ok(records)
+    }
+
+    async fn stop(&mut self) -> Result<(), ConnectError> {
+        Ok(())
+    }
+}
+
+/// The task of `BlockingConnector`: blocks in start() with `block=task_start`, then
+/// produces nothing.
+#[derive(Default)]
+pub struct BlockingTask;
+
+impl TestTask for BlockingTask {
+    fn config_def() -> ConfigDef {
+        ConfigDef::new()
+            .define(
+                ConfigKey::new("block", ConfigType::String)
+                    .default_value("none")
+                    .doc("start, validate, task_start or none: where to block"),
+            )
+            .define(
+                ConfigKey::new("block.ms", ConfigType::Long)
+                    .default_value(ConfigValue::Long(3_600_000))
+                    .doc("How long to block"),
+            )
+    }
+    fn connector_hook(props: &Props, stage: &str) {
+        block_if(props, stage);
+    }
+}
+
+#[async_trait]
+impl SourceTask for BlockingTask {
+    async fn start(&mut self, _: SourceTaskContext, props: Props) -> Result<(), ConnectError> {
+        block_if(&props, "task_start");
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>, ConnectError> {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Ok(Vec::new())
     }
 
     async fn stop(&mut self) -> Result<(), ConnectError> {
