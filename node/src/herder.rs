@@ -14,10 +14,10 @@ use raftconnect_raft::{
 
 use raftconnect_raft::cluster::node::{ClusterInfo, ClusterNode};
 
+use crate::auth::BasicAuth;
 use crate::config_providers::ConfigProviders;
 use crate::connector_config::{self, ValidationError};
 use crate::plugins::Plugins;
-use crate::rest::auth::BasicAuth;
 use crate::runtime::errors::metrics::{ErrorMetricsSnapshot, TaskMetricsRegistry};
 use crate::runtime::offsets::canonical_json;
 use crate::worker_config::WorkerConfig;

@@ -7,6 +7,7 @@
 //! - [`worker_config`], [`connector_config`]: the two kinds of user configuration;
 //!   [`config_providers`]: `${provider:[path:]key}` placeholders in connector configs.
 
+pub mod auth;
 pub mod cli;
 pub mod cluster_config;
 pub mod config_providers;

@@ -51,7 +51,7 @@ pub struct WorkerConfig {
     /// `config.providers`: resolve `${provider:[path:]key}` in connector configs.
     pub config_providers: Arc<ConfigProviders>,
     /// `rest.auth.basic.users`: HTTP basic auth for the REST API (None: off).
-    pub rest_auth: Option<Arc<crate::rest::auth::BasicAuth>>,
+    pub rest_auth: Option<Arc<crate::auth::BasicAuth>>,
     pub originals: Props,
 }
 
@@ -190,14 +190,14 @@ impl WorkerConfig {
         }
         let config_providers = Arc::new(ConfigProviders::from_worker_props(&props)?);
         let rest_auth = match props.get("rest.auth.basic.users") {
-            Some(v) if !v.trim().is_empty() => Some(Arc::new(
-                crate::rest::auth::BasicAuth::from_config(v).map_err(|reason| {
-                    WorkerConfigError::Auth {
+            Some(v) if !v.trim().is_empty() => {
+                Some(Arc::new(crate::auth::BasicAuth::from_config(v).map_err(
+                    |reason| WorkerConfigError::Auth {
                         key: "rest.auth.basic.users",
                         reason,
-                    }
-                })?,
-            )),
+                    },
+                )?))
+            }
             _ => None,
         };
         Ok(WorkerConfig {
