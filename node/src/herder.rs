@@ -198,6 +198,13 @@ fn sink_offset(offset: &serde_json::Value) -> Result<Option<i64>, HerderError> {
     Ok(Some(n))
 }
 
+/// Kafka's health response: `{"status", "message"}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Health {
+    pub status: &'static str,
+    pub message: String,
+}
+
 pub struct Herder {
     store: Arc<dyn Store>,
     plugins: Arc<Plugins>,
@@ -333,6 +340,21 @@ impl Herder {
         match &self.cluster {
             Some(node) => Some(node.cluster_info().await),
             None => None,
+        }
+    }
+
+    /// `GET /health` (Kafka 3.9, KIP-1017): a standalone worker that answers is ready;
+    /// a cluster node is healthy while it holds its lease (it may run instances).
+    pub fn health(&self) -> Health {
+        match &self.cluster {
+            Some(node) if !*node.lease().borrow() => Health {
+                status: "unhealthy",
+                message: "This node has no lease: it cannot reach a cluster leader with a quorum, so it runs no connectors or tasks".into(),
+            },
+            _ => Health {
+                status: "healthy",
+                message: "Worker has completed startup and is ready to handle requests.".into(),
+            },
         }
     }
 

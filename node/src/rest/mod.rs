@@ -255,6 +255,7 @@ enum Route<'a> {
     Validate(&'a str),
     /// Our extension: the Raft cluster's members, leader and liveness.
     Cluster,
+    Health,
     Offsets(&'a str),
     Restart(&'a str),
     TaskRestart(&'a str, u32),
@@ -289,6 +290,7 @@ impl Route<'_> {
             | Route::TaskMetrics(..)
             | Route::Plugins
             | Route::Cluster
+            | Route::Health
             | Route::Topics(_)
             | Route::PluginConfig(_)
             | Route::Loggers
@@ -328,6 +330,7 @@ fn route(segments: &[String]) -> Option<Route<'_>> {
         ["admin", "loggers", logger] => Route::Logger(logger),
         ["connector-plugins"] => Route::Plugins,
         ["cluster"] => Route::Cluster,
+        ["health"] => Route::Health,
         ["openapi.json"] => Route::OpenApi,
         ["connector-plugins", plugin, "config", "validate"] => Route::Validate(plugin),
         _ => return None,
@@ -388,6 +391,15 @@ async fn dispatch(herder: &Herder, request: &Request) -> Result<Response, ApiErr
         ("GET", Route::Loggers) => Ok(json(StatusCode::OK, &loggers::all())),
         ("GET", Route::Logger(logger)) => loggers::get(logger),
         ("PUT", Route::Logger(logger)) => loggers::set(herder, logger, request).await,
+        ("GET", Route::Health) => {
+            let health = herder.health();
+            let status = if health.status == "healthy" {
+                StatusCode::OK
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            Ok(json(status, &health))
+        }
         ("GET", Route::Cluster) => match herder.cluster_info().await {
             Some(info) => Ok(json(StatusCode::OK, &info)),
             None => Err(ApiError::new(
