@@ -133,9 +133,23 @@ struct SourceLoop {
     conv: Arc<RecordConverters>,
     chain: TransformChain<SourceRecord>,
     handler: Arc<ErrorHandler>,
+    /// The last source partition seen and its canonical key: most tasks read one or a
+    /// few partitions, so the key is rarely serialized again.
+    last_partition: Option<(connect_api::SourcePartition, Arc<str>)>,
 }
 
 impl SourceLoop {
+    fn partition_key(&mut self, partition: &connect_api::SourcePartition) -> Arc<str> {
+        if let Some((p, key)) = &self.last_partition {
+            if p == partition {
+                return key.clone();
+            }
+        }
+        let key: Arc<str> = canonical_json(partition).into();
+        self.last_partition = Some((partition.clone(), key.clone()));
+        key
+    }
+
     async fn ensure_topic(&mut self, topic: &str) -> Result<(), InstanceError> {
         if self.known_topics.contains(topic) {
             return Ok(());
@@ -177,7 +191,7 @@ impl SourceLoop {
 
     /// One polled record: transformations, converters, producer.
     async fn process(&mut self, record: SourceRecord) -> Result<(), InstanceError> {
-        let partition_key: Arc<str> = canonical_json(&record.source_partition).into();
+        let partition_key = self.partition_key(&record.source_partition);
         let offset =
             (!record.source_offset.is_empty()).then(|| canonical_json(&record.source_offset));
         // Failures are reported with the record as the connector produced it.
@@ -436,6 +450,7 @@ pub async fn run(
         conv,
         chain,
         handler,
+        last_partition: None,
     };
     let offsets = Arc::new(StoreOffsetReader {
         store: ctx.store.clone(),
