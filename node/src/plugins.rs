@@ -9,6 +9,7 @@ pub struct Plugins {
 impl Plugins {
     pub fn builtin() -> Self {
         let mut connectors = connect_file::plugins();
+        connectors.extend(connect_verifiable::plugins());
         if crate::runtime::errors::test_plugins::enabled() {
             connectors.extend(crate::runtime::errors::test_plugins::plugins());
         }
@@ -33,5 +34,23 @@ impl Plugins {
 
     pub fn kind_of(&self, class: &str) -> Option<ConnectorKind> {
         self.find(class).map(|p| p.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_has_the_verifiable_connectors() {
+        let plugins = Plugins::builtin();
+        assert_eq!(
+            plugins.kind_of("VerifiableSource"),
+            Some(ConnectorKind::Source)
+        );
+        assert_eq!(
+            plugins.kind_of("org.apache.kafka.connect.tools.VerifiableSinkConnector"),
+            Some(ConnectorKind::Sink)
+        );
     }
 }

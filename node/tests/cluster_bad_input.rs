@@ -171,8 +171,13 @@ fn writes_without_quorum_fail_with_503_and_are_not_applied() {
         body.contains("error_code") && body.contains("write"),
         "{body}"
     );
-    // Reads still work from the survivor.
-    assert!(c.get(follower, "/connectors").is_array());
+    // Reads are linearizable: without a quorum the survivor cannot know it has every
+    // committed change, so it refuses to answer rather than answer stale.
+    let (code, body) = testkit::http::get(c.rest_port(follower), "/connectors").unwrap();
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("majority of nodes"), "{body}");
+    // Its own view of the cluster still answers.
+    assert!(c.get(follower, "/cluster").is_object());
     // With the quorum back, the refused write is not there.
     c.start_node(leader);
     c.start_node(other);

@@ -77,6 +77,13 @@ pub trait Store: Send + Sync + 'static {
     /// Ok the change survives a crash of this process (and, for Raft, of a minority).
     async fn submit(&self, command: Command) -> Result<CommandOutcome, StoreError>;
 
+    /// Returns once this node's applied state holds every change acknowledged anywhere
+    /// before the call, so a read of [`Store::state`] that follows is linearizable. A
+    /// single-process store always does.
+    async fn read_barrier(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// The applied state.
     fn state(&self) -> &SharedState;
 }

@@ -7,6 +7,6 @@ pub mod cluster;
 pub mod http;
 pub mod process;
 
-pub use broker::Broker;
+pub use broker::{create_topic, tansu_bin, Broker};
 pub use cluster::Cluster;
 pub use process::{free_port, wait_until, Worker};

@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 
 use crate::config::{ConfigDef, ConfigInfos};
 use crate::error::ConnectError;
-use crate::record::{SinkRecord, SourceOffset, SourcePartition, SourceRecord};
+use crate::record::{RecordMetadata, SinkRecord, SourceOffset, SourcePartition, SourceRecord};
 use crate::Props;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -129,6 +129,27 @@ pub trait SourceTask: Send {
 
     /// Called after offsets up to the latest acknowledged records are committed.
     async fn commit(&mut self) -> Result<(), ConnectError> {
+        Ok(())
+    }
+
+    /// Whether the runtime should call [`SourceTask::commit_record`]. Only then does it
+    /// keep a copy of each record until it is acknowledged, so tasks that do not need
+    /// per-record acknowledgements (the default) cost nothing extra.
+    fn wants_commit_record(&self) -> bool {
+        false
+    }
+
+    /// Kafka's `commitRecord(SourceRecord, RecordMetadata)`, called only when
+    /// [`SourceTask::wants_commit_record`] is true: once per polled record, in poll
+    /// order, when it is settled. `metadata` is where Kafka wrote it once acknowledged;
+    /// None when it was not written (dropped by a transformation, or skipped under
+    /// `errors.tolerance=all`). `record` is the record as `poll` returned it, before
+    /// transformations. An error is logged and otherwise ignored, as in Kafka.
+    async fn commit_record(
+        &mut self,
+        _record: &SourceRecord,
+        _metadata: Option<&RecordMetadata>,
+    ) -> Result<(), ConnectError> {
         Ok(())
     }
 

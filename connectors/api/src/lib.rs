@@ -26,8 +26,8 @@ pub use data::{
 };
 pub use error::{ConnectError, DataError};
 pub use record::{
-    ConnectRecord, Header, Headers, Record, SinkRecord, SourceOffset, SourcePartition,
-    SourceRecord, TimestampType,
+    ConnectRecord, Header, Headers, Record, RecordMetadata, SinkRecord, SourceOffset,
+    SourcePartition, SourceRecord, TimestampType,
 };
 
 /// A connector's or worker's configuration as the user wrote it: string keys to string

@@ -122,6 +122,16 @@ impl ConnectRecord for SourceRecord {
     }
 }
 
+/// Where Kafka wrote a source record: the parts of Kafka's `RecordMetadata` that
+/// [`crate::SourceTask::commit_record`] passes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordMetadata {
+    /// The topic written to (after transformations).
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
 /// What a sink task consumes: a record read from a Kafka topic partition at an offset.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SinkRecord {

@@ -269,6 +269,23 @@ enum Route<'a> {
 }
 
 impl Route<'_> {
+    /// Whether a GET of this path reads the replicated state (connectors, statuses,
+    /// offsets, topics), as opposed to this node's own view (plugins, health, the
+    /// cluster's membership, metrics, loggers).
+    fn reads_cluster_state(&self) -> bool {
+        matches!(
+            self,
+            Route::Connectors
+                | Route::Connector(_)
+                | Route::ConnectorConfig(_)
+                | Route::ConnectorStatus(_)
+                | Route::ConnectorTasks(_)
+                | Route::TaskStatus(..)
+                | Route::Offsets(_)
+                | Route::Topics(_)
+        )
+    }
+
     /// The methods the path answers to (the `Allow` of a 405).
     fn allowed(&self) -> &'static [&'static str] {
         match self {
@@ -344,6 +361,11 @@ async fn dispatch(herder: &Herder, request: &Request) -> Result<Response, ApiErr
         Method::HEAD => "GET",
         ref m => m.as_str(),
     };
+    if method == "GET" && route.reads_cluster_state() {
+        // Linearizable reads: a node cut off from the quorum answers 503, never a
+        // stale config, status or offset.
+        herder.read_barrier().await?;
+    }
     match (method, route) {
         ("GET", Route::Root) => Ok(root::server_info()),
         ("GET", Route::OpenApi) => Ok(openapi::document()),

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
-use connect_api::{OffsetReader, SourceOffset, SourcePartition};
+use connect_api::{OffsetReader, RecordMetadata, SourceOffset, SourcePartition, SourceRecord};
 use futures::FutureExt;
 use raftconnect_raft::Store;
 use rdkafka::error::KafkaError;
@@ -67,14 +67,27 @@ enum Wait {
     Done,
 }
 
+/// A record kept until it settles, for the task's `commit_record`; kept only for tasks
+/// that want it (`SourceTask::wants_commit_record`), so other tasks pay nothing.
+pub struct KeptRecord {
+    /// As the task's `poll` returned it (before transformations).
+    pub record: SourceRecord,
+    /// The topic it was handed to the producer for; None when it never was.
+    pub topic: Option<String>,
+}
+
+/// A settled kept record and, when Kafka acknowledged it, where it was written.
+pub type SettledRecord = (SourceRecord, Option<RecordMetadata>);
+
 struct Entry {
     partition: Arc<str>,
     offset: Option<String>,
     wait: Wait,
+    kept: Option<Box<KeptRecord>>,
 }
 
 enum Settled {
-    Acked,
+    Acked { partition: i32, offset: i64 },
     Dlq(Result<(), String>),
     Failed(KafkaError, OwnedMessage),
     Closed,
@@ -82,7 +95,10 @@ enum Settled {
 
 fn settled_produce(r: Result<OwnedDeliveryResult, futures::channel::oneshot::Canceled>) -> Settled {
     match r {
-        Ok(Ok(_)) => Settled::Acked,
+        Ok(Ok(d)) => Settled::Acked {
+            partition: d.partition,
+            offset: d.offset,
+        },
         Ok(Err((e, msg))) => Settled::Failed(e, msg),
         Err(_) => Settled::Closed,
     }
@@ -124,6 +140,8 @@ pub struct SubmittedRecords {
     committable: HashMap<Arc<str>, String>,
     acked: u64,
     on_failure: Option<OnProduceFailure>,
+    /// Kept records settled since the last `take_settled_records`, in settling order.
+    settled_records: Vec<SettledRecord>,
 }
 
 impl SubmittedRecords {
@@ -136,11 +154,19 @@ impl SubmittedRecords {
     }
 
     /// `offset` None: a record without a source offset (e.g. stdin) commits nothing.
-    pub fn push(&mut self, partition: Arc<str>, offset: Option<String>, delivery: DeliveryFuture) {
+    /// `kept`: the record to hand back once it settles (see [`KeptRecord`]).
+    pub fn push(
+        &mut self,
+        partition: Arc<str>,
+        offset: Option<String>,
+        delivery: DeliveryFuture,
+        kept: Option<Box<KeptRecord>>,
+    ) {
         self.inflight.push_back(Entry {
             partition,
             offset,
             wait: Wait::Produce(delivery),
+            kept,
         });
     }
 
@@ -152,12 +178,25 @@ impl SubmittedRecords {
         partition: Arc<str>,
         offset: Option<String>,
         dlq: Option<DlqAck>,
+        kept: Option<Box<KeptRecord>>,
     ) {
         self.inflight.push_back(Entry {
             partition,
             offset,
             wait: dlq.map_or(Wait::Done, Wait::Dlq),
+            kept,
         });
+    }
+
+    /// True when kept records settled since the last [`Self::take_settled_records`].
+    pub fn has_settled_records(&self) -> bool {
+        !self.settled_records.is_empty()
+    }
+
+    /// The kept records settled since the last call, in order, each with where Kafka
+    /// wrote it (None: it was not produced, e.g. dropped or skipped).
+    pub fn take_settled_records(&mut self) -> Vec<SettledRecord> {
+        std::mem::take(&mut self.settled_records)
     }
 
     pub fn len(&self) -> usize {
@@ -177,12 +216,28 @@ impl SubmittedRecords {
     /// now going to the DLQ) is returned.
     fn apply(&mut self, e: Entry, s: Settled) -> Result<Option<Entry>, DeliveryError> {
         match s {
-            Settled::Acked | Settled::Dlq(Ok(())) => {
-                if matches!(s, Settled::Acked) {
-                    self.acked += 1;
-                }
+            Settled::Acked { .. } | Settled::Dlq(Ok(())) => {
+                let written = match s {
+                    Settled::Acked { partition, offset } => {
+                        self.acked += 1;
+                        Some((partition, offset))
+                    }
+                    _ => None,
+                };
                 if let Some(o) = e.offset {
                     self.committable.insert(e.partition, o);
+                }
+                if let Some(kept) = e.kept {
+                    let KeptRecord { record, topic } = *kept;
+                    let metadata = match (topic, written) {
+                        (Some(topic), Some((partition, offset))) => Some(RecordMetadata {
+                            topic,
+                            partition,
+                            offset,
+                        }),
+                        _ => None,
+                    };
+                    self.settled_records.push((record, metadata));
                 }
                 Ok(None)
             }
@@ -273,9 +328,9 @@ mod tests {
         let pending: DlqAck = async move { rx.await.unwrap_or(Err("dropped".into())) }
             .boxed()
             .shared();
-        s.push_skipped("p".into(), Some("1".into()), None);
-        s.push_skipped("p".into(), Some("2".into()), Some(pending));
-        s.push_skipped("p".into(), Some("3".into()), Some(ack(Ok(()))));
+        s.push_skipped("p".into(), Some("1".into()), None, None);
+        s.push_skipped("p".into(), Some("2".into()), Some(pending), None);
+        s.push_skipped("p".into(), Some("3".into()), Some(ack(Ok(()))), None);
         s.drain_ready().unwrap();
         // Offset 1 (dropped by a transformation) is committable; 2 waits for the DLQ,
         // and so does 3 behind it.
@@ -302,9 +357,56 @@ mod tests {
             "p".into(),
             Some("1".into()),
             Some(ack(Err("no dlq".into()))),
+            None,
         );
         let e = s.drain_ready().unwrap_err();
         assert_eq!(e.0, "no dlq");
         assert!(s.take_committable().is_empty());
+    }
+
+    #[tokio::test]
+    async fn kept_records_come_back_in_order_once_settled() {
+        let kept = |seqno: i64| {
+            Some(Box::new(KeptRecord {
+                record: SourceRecord::new(
+                    Default::default(),
+                    Default::default(),
+                    "t",
+                    None,
+                    connect_api::Value::Int64(seqno),
+                ),
+                topic: None,
+            }))
+        };
+        let mut s = SubmittedRecords::new(None);
+        let (tx, rx) = futures::channel::oneshot::channel::<Result<(), String>>();
+        let pending: DlqAck = async move { rx.await.unwrap_or(Err("dropped".into())) }
+            .boxed()
+            .shared();
+        s.push_skipped("p".into(), Some("1".into()), None, kept(1));
+        s.push_skipped("p".into(), Some("2".into()), Some(pending), kept(2));
+        s.push_skipped("p".into(), Some("3".into()), None, None);
+        s.push_skipped("p".into(), Some("4".into()), None, kept(4));
+        s.drain_ready().unwrap();
+        let settled = s.take_settled_records();
+        assert_eq!(settled.len(), 1);
+        assert_eq!(settled[0].0.record.value, connect_api::Value::Int64(1));
+        assert_eq!(settled[0].1, None);
+        assert!(!s.has_settled_records());
+        tx.send(Ok(())).unwrap();
+        s.wait_oldest().await.unwrap();
+        s.drain_ready().unwrap();
+        let values: Vec<_> = s
+            .take_settled_records()
+            .into_iter()
+            .map(|(r, m)| (r.record.value, m))
+            .collect();
+        assert_eq!(
+            values,
+            vec![
+                (connect_api::Value::Int64(2), None),
+                (connect_api::Value::Int64(4), None)
+            ]
+        );
     }
 }

@@ -26,7 +26,8 @@ use super::errors::dlq::{DlqRecord, Origin};
 use super::errors::reporter::{consumed_details, ErrorHandler};
 use super::errors::{Failure, SOURCE_TASK_CLASS};
 use super::offsets::{
-    canonical_json, DeliveryError, OnProduceFailure, StoreOffsetReader, SubmittedRecords,
+    canonical_json, DeliveryError, KeptRecord, OnProduceFailure, StoreOffsetReader,
+    SubmittedRecords,
 };
 use super::TaskSpec;
 use crate::kafka;
@@ -136,6 +137,9 @@ struct SourceLoop {
     /// The last source partition seen and its canonical key: most tasks read one or a
     /// few partitions, so the key is rarely serialized again.
     last_partition: Option<(connect_api::SourcePartition, Arc<str>)>,
+    /// The task asked for `commit_record` calls: only then are records kept until they
+    /// settle.
+    wants_commit_record: bool,
 }
 
 impl SourceLoop {
@@ -166,6 +170,32 @@ impl SourceLoop {
         Ok(())
     }
 
+    /// A copy of `record` for the task's `commit_record`, when it wants one.
+    fn keep(&self, record: Option<&SourceRecord>, topic: Option<&str>) -> Option<Box<KeptRecord>> {
+        if !self.wants_commit_record {
+            return None;
+        }
+        record.map(|r| {
+            Box::new(KeptRecord {
+                record: r.clone(),
+                topic: topic.map(str::to_string),
+            })
+        })
+    }
+
+    /// Hands the records settled since the last call to the task's `commit_record`, in
+    /// order. Its errors are logged and ignored, as Kafka does.
+    async fn commit_records(&mut self, task: &mut Box<dyn SourceTask>) {
+        if !self.submitted.has_settled_records() {
+            return;
+        }
+        for (record, metadata) in self.submitted.take_settled_records() {
+            if let Err(e) = task.commit_record(&record, metadata.as_ref()).await {
+                warn!(task = %self.spec.id, "task commit_record() failed: {}", error_chain(&e));
+            }
+        }
+    }
+
     /// A record failed for good before it was produced: report it, then skip it (its
     /// offset commits once the DLQ write is acknowledged) or fail the task.
     fn fail_record(
@@ -176,6 +206,7 @@ impl SourceLoop {
         record: Option<&SourceRecord>,
         dlq_record: impl FnOnce() -> Option<DlqRecord>,
     ) -> Result<(), InstanceError> {
+        let kept = self.keep(record, None);
         let origin = Origin::Source {
             partition: partition.to_string(),
             offset: offset.clone(),
@@ -185,7 +216,8 @@ impl SourceLoop {
             .fail_record(failure, origin, false, dlq_record, || {
                 record.map(source_details).unwrap_or_default()
             })?;
-        self.submitted.push_skipped(partition, offset, Some(ack));
+        self.submitted
+            .push_skipped(partition, offset, Some(ack), kept);
         Ok(())
     }
 
@@ -194,16 +226,20 @@ impl SourceLoop {
         let partition_key = self.partition_key(&record.source_partition);
         let offset =
             (!record.source_offset.is_empty()).then(|| canonical_json(&record.source_offset));
-        // Failures are reported with the record as the connector produced it.
-        let original =
-            (!self.chain.is_empty() && self.handler.wants_originals()).then(|| record.clone());
+        // Failures are reported, and commit_record called, with the record as the
+        // connector produced it.
+        let original = (!self.chain.is_empty()
+            && (self.handler.wants_originals() || self.wants_commit_record))
+            .then(|| record.clone());
         let record = if self.chain.is_empty() {
             record
         } else {
             match self.chain.apply(record) {
                 Ok(Some(r)) => r,
                 Ok(None) => {
-                    self.submitted.push_skipped(partition_key, offset, None);
+                    let kept = self.keep(original.as_ref(), None);
+                    self.submitted
+                        .push_skipped(partition_key, offset, None, kept);
                     return Ok(());
                 }
                 Err(e) => {
@@ -261,7 +297,13 @@ impl SourceLoop {
         loop {
             match self.producer.send_result(fr) {
                 Ok(delivery) => {
-                    self.submitted.push(partition_key, offset, delivery);
+                    let kept = self.wants_commit_record.then(|| {
+                        Box::new(KeptRecord {
+                            record: original.unwrap_or(record),
+                            topic: Some(c.topic.clone()),
+                        })
+                    });
+                    self.submitted.push(partition_key, offset, delivery, kept);
                     return Ok(());
                 }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
@@ -332,6 +374,7 @@ impl SourceLoop {
         self.submitted
             .drain_ready()
             .map_err(|e| InstanceError::connect(Stage::KafkaProduce, e.to_string()))?;
+        self.commit_records(task).await;
         let offsets = self.submitted.take_committable();
         if offsets.is_empty() {
             return Ok(());
@@ -451,6 +494,7 @@ pub async fn run(
         chain,
         handler,
         last_partition: None,
+        wants_commit_record: false,
     };
     let offsets = Arc::new(StoreOffsetReader {
         store: ctx.store.clone(),
@@ -459,6 +503,7 @@ pub async fn run(
     super::call_plugin(task.start(SourceTaskContext { offsets }, lp.spec.task_config.clone()))
         .await
         .map_err(|e| InstanceError::from_connect(Stage::TaskStart, e))?;
+    lp.wants_commit_record = task.wants_commit_record();
     info!(task = %lp.spec.id, "source task started");
     let generation = lp.spec.generation;
     let mut reported = None;
@@ -509,10 +554,12 @@ pub async fn run(
                     lp.wait_oldest().await?;
                 }
                 lp.process(record).await?;
+                lp.commit_records(&mut task).await;
             }
             lp.submitted
                 .drain_ready()
                 .map_err(|e| InstanceError::connect(Stage::KafkaProduce, e.to_string()))?;
+            lp.commit_records(&mut task).await;
             if Instant::now() >= next_commit {
                 lp.commit(&mut task).await?;
                 next_commit = Instant::now() + ctx.config.offset_flush_interval;

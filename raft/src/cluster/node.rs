@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use openraft::error::{ClientWriteError, RaftError};
+use openraft::error::{CheckIsLeaderError, ClientWriteError, RaftError};
 use openraft::{ChangeMembers, ServerState};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -31,6 +31,16 @@ pub enum WriteReply {
     Applied(CommandOutcome, u64),
     /// This node is not the leader; the leader it knows of, if any.
     NotLeader(Option<(NodeId, String)>),
+    Failed(String),
+}
+
+/// What a forwarded read-index request gets back (the Raft read-index protocol: the
+/// leader confirms it still leads with a quorum round and names the log index a
+/// linearizable read must have applied).
+#[derive(Debug, Serialize, Deserialize)]
+pub enum ReadIndexReply {
+    Index(u64),
+    NotLeader,
     Failed(String),
 }
 
@@ -223,6 +233,13 @@ impl ClusterNode {
                 }
             });
         let me = self.clone();
+        let read_index = warp::path!("cluster" / "read-index")
+            .and(warp::post())
+            .then(move || {
+                let me = me.clone();
+                async move { bytes_reply(&me.read_index_local().await) }
+            });
+        let me = self.clone();
         let join = warp::path!("cluster" / "join")
             .and(warp::post())
             .and(warp::body::bytes())
@@ -262,6 +279,8 @@ impl ClusterNode {
             });
         let routes = raft_routes
             .or(write)
+            .unify()
+            .or(read_index)
             .unify()
             .or(join)
             .unify()
@@ -521,6 +540,38 @@ impl ClusterNode {
         decode::<WriteReply>(&bytes)
     }
 
+    /// The read index, if this node is the leader and a quorum confirms it.
+    async fn read_index_local(&self) -> ReadIndexReply {
+        let timeout = self.config.write_timeout;
+        match tokio::time::timeout(timeout, self.raft.get_read_log_id()).await {
+            Err(_) => ReadIndexReply::Failed(format!(
+                "leadership not confirmed by a quorum within {} ms",
+                timeout.as_millis()
+            )),
+            Ok(Ok((read_log_id, _applied))) => {
+                ReadIndexReply::Index(read_log_id.map_or(0, |l| l.index))
+            }
+            Ok(Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(_)))) => {
+                ReadIndexReply::NotLeader
+            }
+            Ok(Err(e)) => ReadIndexReply::Failed(e.to_string()),
+        }
+    }
+
+    async fn forward_read_index(&self, addr: &str) -> Result<ReadIndexReply, String> {
+        let url = format!("http://{addr}/cluster/read-index");
+        let resp = self
+            .net
+            .http
+            .post(&url)
+            .timeout(self.config.write_timeout)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
+        decode::<ReadIndexReply>(&bytes)
+    }
+
     /// Read-your-writes: waits (bounded) until this node applied log `index`, so a
     /// read right after a write forwarded to the leader sees it.
     async fn await_applied(&self, index: u64, deadline: Instant) {
@@ -700,6 +751,42 @@ impl Store for ClusterNode {
         }
         Err(StoreError::Unavailable(format!(
             "no leader committed the write within {} ms ({last_error}); if a leader received it, it is applied only once a quorum of nodes is back",
+            self.config.write_timeout.as_millis()
+        )))
+    }
+
+    /// The read-index protocol: ask the leader (or be it) for the commit index a
+    /// quorum confirms, then wait until this node applied it. A node cut off from the
+    /// quorum cannot get one, so it never answers from a stale state.
+    async fn read_barrier(&self) -> Result<(), StoreError> {
+        let deadline = Instant::now() + self.config.write_timeout;
+        let mut last_error = "no leader".to_string();
+        while Instant::now() < deadline {
+            let reply = match self.leader_addr() {
+                Some((l, _)) if l == self.id => Ok(self.read_index_local().await),
+                Some((_, addr)) => self.forward_read_index(&addr).await,
+                None => Err("no leader elected".to_string()),
+            };
+            match reply {
+                Ok(ReadIndexReply::Index(index)) => {
+                    let timeout = deadline.saturating_duration_since(Instant::now());
+                    match self
+                        .raft
+                        .wait(Some(timeout))
+                        .applied_index_at_least(Some(index), "read barrier")
+                        .await
+                    {
+                        Ok(_) => return Ok(()),
+                        Err(e) => last_error = format!("log index {index} not applied here: {e}"),
+                    }
+                }
+                Ok(ReadIndexReply::NotLeader) => last_error = "leader changed".into(),
+                Ok(ReadIndexReply::Failed(e)) | Err(e) => last_error = e,
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(StoreError::Unavailable(format!(
+            "this node cannot confirm it has every committed change within {} ms ({last_error}); a majority of nodes must be reachable to read",
             self.config.write_timeout.as_millis()
         )))
     }
