@@ -208,7 +208,7 @@ pub fn run(
                 act("start", &[target], runtime.start_node(target));
             }
             Nemesis::Pause => {
-                let target = if round % 2 == 0 { leader } else { random };
+                let target = if round.is_multiple_of(2) { leader } else { random };
                 act("pause", &[target], runtime.pause_node(target));
                 sleep(schedule.fault);
                 act("resume", &[target], runtime.resume_node(target));

@@ -14,7 +14,10 @@
 //!
 //! The search memoizes (set of linearized ops, register value), which keeps it polynomial
 //! for the low concurrency a harness produces; a step budget turns a pathological history
-//! into an "unknown" verdict instead of a hang.
+//! into an "unknown" verdict instead of a hang. A register-specific prune (never overwrite
+//! a value that reads still need and no remaining write can restore) keeps info writes
+//! cheap. On failure, the counterexample is the last completion of the shortest
+//! non-linearizable prefix (binary search), with the values the register could hold then.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;

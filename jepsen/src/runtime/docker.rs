@@ -108,6 +108,36 @@ fn unique_id() -> String {
     format!("{:06x}", mixed >> 40)
 }
 
+/// Warns when the image was not built from `bin` (build-images.sh labels the image with
+/// its binary's sha256): the run would test other code than the harness was built with.
+fn warn_if_stale(bin: &Path) {
+    if !bin.is_file() {
+        return;
+    }
+    let label = docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{index .Config.Labels \"raftconnect.binary.sha256\"}}",
+        RAFTCONNECT_IMAGE,
+    ])
+    .unwrap_or_default();
+    let Some(bin_sha) = run("sha256sum", &[&bin.display().to_string()])
+        .ok()
+        .and_then(|out| out.split_whitespace().next().map(str::to_string))
+    else {
+        return;
+    };
+    if label.trim() != bin_sha {
+        eprintln!(
+            "warning: the image {RAFTCONNECT_IMAGE} was not built from {} (rebuild it with \
+             docker/build-images.sh, RAFTCONNECT_BIN={} for that binary)",
+            bin.display(),
+            bin.display()
+        );
+    }
+}
+
 fn wait_for_tcp(addr: SocketAddr, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
@@ -133,6 +163,7 @@ impl DockerRuntime {
                 )));
             }
         }
+        warn_if_stale(&opts.raftconnect_bin);
         std::fs::create_dir_all(&opts.run_dir)
             .map_err(|e| RuntimeError::io(format!("create {}", opts.run_dir.display()), e))?;
         let meta = std::fs::metadata(&opts.run_dir)

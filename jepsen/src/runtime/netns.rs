@@ -7,6 +7,7 @@
 //! Needs root (CAP_NET_ADMIN); [`NetnsNetwork::create`] says so when it cannot.
 
 use std::net::Ipv4Addr;
+use std::path::Path;
 use std::process::Command;
 
 use super::{NodeId, Result, RuntimeError};
@@ -39,6 +40,7 @@ impl NetnsNetwork {
     /// Creates the bridge and one namespace per node. The subnet 10.231.N.0/24 is picked
     /// from the process id and skipped while some interface already uses it.
     pub fn create(nodes: &[NodeId]) -> Result<NetnsNetwork> {
+        reap_abandoned();
         let used = run("ip", &["-o", "-4", "addr", "show"])?;
         let pid = std::process::id();
         let n = (0..200u32)
@@ -56,7 +58,18 @@ impl NetnsNetwork {
             net.destroy();
             return Err(e);
         }
+        net.write_owner();
         Ok(net)
+    }
+
+    /// Records which process owns this network, so a later run can remove it if this
+    /// one dies without cleaning up (kill -9, a CI timeout).
+    fn write_owner(&self) {
+        let _ = std::fs::create_dir_all(OWNERS_DIR);
+        let _ = std::fs::write(
+            Path::new(OWNERS_DIR).join(&self.tag),
+            format!("{} {}\n", std::process::id(), self.nodes.len()),
+        );
     }
 
     fn build(&self) -> Result<()> {
@@ -171,6 +184,43 @@ impl NetnsNetwork {
         .is_ok()
         {}
         let _ = run("ip", &["link", "del", &br]);
+        let _ = std::fs::remove_file(Path::new(OWNERS_DIR).join(&self.tag));
+    }
+}
+
+/// Where each run's network records its owning process.
+const OWNERS_DIR: &str = "/tmp/raftconnect-jepsen-netns";
+
+/// Removes the networks of runs whose process is gone.
+fn reap_abandoned() {
+    let Ok(entries) = std::fs::read_dir(OWNERS_DIR) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let tag = entry.file_name().to_string_lossy().into_owned();
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let mut fields = text.split_whitespace();
+        let (Some(pid), Some(nodes)) = (
+            fields.next().and_then(|p| p.parse::<u32>().ok()),
+            fields.next().and_then(|n| n.parse::<u64>().ok()),
+        ) else {
+            continue;
+        };
+        let alive = Path::new(&format!("/proc/{pid}")).exists();
+        let Some(n) = tag.strip_prefix("rcj").and_then(|n| n.parse::<u8>().ok()) else {
+            continue;
+        };
+        if !alive {
+            eprintln!("removing the network of an abandoned run ({tag}, pid {pid})");
+            NetnsNetwork {
+                tag,
+                subnet: [10, 231, n],
+                nodes: (1..=nodes).collect(),
+            }
+            .destroy();
+        }
     }
 }
 

@@ -304,11 +304,43 @@ impl SubmittedRecords {
             .map(|(p, o)| (p.to_string(), Some(o)))
             .collect()
     }
+
+    /// Puts back offsets [`SubmittedRecords::take_committable`] gave out whose commit
+    /// failed, unless a later offset of the same partition became committable since.
+    pub fn restore_committable(&mut self, offsets: Vec<(String, Option<String>)>) {
+        for (partition, offset) in offsets {
+            if let Some(offset) = offset {
+                self.committable
+                    .entry(Arc::from(partition.as_str()))
+                    .or_insert(offset);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn restored_offsets_do_not_override_newer_ones() {
+        let mut s = SubmittedRecords::new(None);
+        s.committable.insert(Arc::from("a"), "5".into());
+        let taken = s.take_committable();
+        assert!(s.take_committable().is_empty());
+        s.committable.insert(Arc::from("b"), "9".into());
+        s.restore_committable(taken.clone());
+        let mut again = s.take_committable();
+        again.sort();
+        assert_eq!(
+            again,
+            vec![("a".into(), Some("5".into())), ("b".into(), Some("9".into()))]
+        );
+        // A newer offset of "a" wins over the restored older one.
+        s.committable.insert(Arc::from("a"), "7".into());
+        s.restore_committable(taken);
+        assert_eq!(s.take_committable(), vec![("a".into(), Some("7".into()))]);
+    }
 
     #[test]
     fn canonical_json_sorts_keys_recursively() {

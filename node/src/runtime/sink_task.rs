@@ -17,7 +17,7 @@ use connect_api::{
     TopicPartition,
 };
 use futures::{FutureExt, StreamExt};
-use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState};
+use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState, StoreError};
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
 use rdkafka::{Offset, TopicPartitionList};
@@ -272,7 +272,7 @@ impl SinkLoop {
         // Records reported to the DLQ (by us or by the task) are durable before any
         // offset past them is committed.
         self.handler.wait_pending().await?;
-        let outcome = self
+        let outcome = match self
             .ctx
             .store
             .submit(Command::CommitSinkOffsets {
@@ -281,7 +281,17 @@ impl SinkLoop {
                 fence: self.spec.fence.clone(),
             })
             .await
-            .map_err(|e| InstanceError::connect(Stage::OffsetCommit, e.to_string()))?;
+        {
+            Ok(outcome) => outcome,
+            // No quorum for now: retried at the next commit (the offsets stay
+            // uncommitted), as Kafka retries a failed commit; a lost lease stops the
+            // task through the lease watch.
+            Err(StoreError::Unavailable(reason)) => {
+                warn!(task = %self.spec.id, partitions = offsets.len(), "offset commit postponed, retried at the next commit: {reason}");
+                return Ok(());
+            }
+            Err(e) => return Err(InstanceError::connect(Stage::OffsetCommit, e.to_string())),
+        };
         if outcome == CommandOutcome::Fenced {
             return Err(super::error::fenced(&self.spec));
         }

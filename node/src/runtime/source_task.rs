@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use connect_api::{SourceRecord, SourceTask, SourceTaskContext};
-use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState};
+use raftconnect_raft::{Command, CommandOutcome, InstanceId, RunState, StoreError};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
@@ -380,16 +380,27 @@ impl SourceLoop {
             return Ok(());
         }
         let n = offsets.len();
-        let outcome = self
+        let outcome = match self
             .ctx
             .store
             .submit(Command::CommitSourceOffsets {
                 connector: self.spec.id.connector.clone(),
-                offsets,
+                offsets: offsets.clone(),
                 fence: self.spec.fence.clone(),
             })
             .await
-            .map_err(|e| InstanceError::connect(Stage::OffsetCommit, e.to_string()))?;
+        {
+            Ok(outcome) => outcome,
+            // No quorum for now (an election, a partition): as in Kafka, a failed
+            // offset commit is retried at the next interval, not a task failure. If this
+            // node lost its lease, the lease watch stops the task anyway.
+            Err(StoreError::Unavailable(reason)) => {
+                warn!(task = %self.spec.id, partitions = n, "offset commit postponed, retried at the next commit: {reason}");
+                self.submitted.restore_committable(offsets);
+                return Ok(());
+            }
+            Err(e) => return Err(InstanceError::connect(Stage::OffsetCommit, e.to_string())),
+        };
         if outcome == CommandOutcome::Fenced {
             return Err(super::error::fenced(&self.spec));
         }
