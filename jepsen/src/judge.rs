@@ -133,6 +133,17 @@ impl Summary {
     }
 }
 
+/// Whether the topic holds every seqno the source saw acknowledged.
+pub fn kafka_has_acknowledged(kafka: &BTreeMap<u32, Vec<u64>>, logs: &ConnectorLogs) -> bool {
+    logs.source_acked.iter().all(|(task, acked)| {
+        let held: BTreeSet<u64> = kafka
+            .get(task)
+            .map(|v| v.iter().copied().collect())
+            .unwrap_or_default();
+        acked.iter().all(|s| held.contains(s))
+    })
+}
+
 /// Whether the sink flushed every seqno the topic holds.
 pub fn sink_has_all(kafka: &BTreeMap<u32, Vec<u64>>, logs: &ConnectorLogs) -> bool {
     kafka.iter().all(|(task, seqnos)| {

@@ -38,6 +38,12 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Reads the pipeline's topic from a broker and prints, per source task, how many
+    /// records it holds and the highest seqno (for looking into a run's data).
+    ReadTopic {
+        #[arg(long)]
+        bootstrap: String,
+    },
     /// One run per nemesis (all of them unless --nemeses), each on a fresh cluster.
     Suite {
         /// Comma-separated nemesis names.
@@ -132,6 +138,21 @@ impl Common {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let (nemeses, common) = match cli.command {
+        Command::ReadTopic { bootstrap } => {
+            return match jepsen::pipeline::read_topic(&bootstrap) {
+                Ok(topic) => {
+                    for (task, seqnos) in topic {
+                        let max = seqnos.iter().max().copied().unwrap_or(0);
+                        println!("task {task}: {} records, max seqno {max}", seqnos.len());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("jepsen: {e}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         Command::Run { nemesis, common } => (vec![nemesis], common),
         Command::Suite { nemeses, common } => (
             match nemeses {

@@ -208,7 +208,11 @@ pub fn run(
                 act("start", &[target], runtime.start_node(target));
             }
             Nemesis::Pause => {
-                let target = if round.is_multiple_of(2) { leader } else { random };
+                let target = if round.is_multiple_of(2) {
+                    leader
+                } else {
+                    random
+                };
                 act("pause", &[target], runtime.pause_node(target));
                 sleep(schedule.fault);
                 act("resume", &[target], runtime.resume_node(target));
@@ -254,7 +258,9 @@ pub fn run(
                     }
                     sleep(Duration::from_millis(500));
                     act("start", &[n], runtime.start_node(n));
-                    // Let the node rejoin and tasks settle before the next one goes.
+                    // A rolling restart waits for the node to be back as a live voter
+                    // and for every task to run before the next node goes.
+                    wait_member_live(client, n, Duration::from_secs(30), stop);
                     wait_all_running(client, Duration::from_secs(30), stop);
                 }
             }
@@ -282,6 +288,26 @@ pub fn heal_all(runtime: &Arc<dyn Runtime>, log: &NemesisLog) {
 pub fn task_owner(client: &Client, connector: &str) -> Option<NodeId> {
     let s = client.get_any(&format!("/connectors/{connector}/status"))?;
     client.node_of_worker(s["tasks"][0]["worker_id"].as_str()?)
+}
+
+/// Waits until node `id` answers and reports every member live, itself a voter.
+pub fn wait_member_live(client: &Client, id: NodeId, timeout: Duration, stop: &AtomicBool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout && !stop.load(Ordering::Relaxed) {
+        if let Some(c) = client.get(id, "/cluster").json() {
+            let members = c["members"].as_array().cloned().unwrap_or_default();
+            if c["leader"].is_u64()
+                && !members.is_empty()
+                && members
+                    .iter()
+                    .all(|m| m["live"] == true && m["voter"] == true)
+            {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
 }
 
 /// Whether every connector and task reports RUNNING (asking any node).

@@ -110,8 +110,11 @@ pub fn read_topic(bootstrap: &str) -> Result<BTreeMap<u32, Vec<u64>>, String> {
 pub struct ConnectorLogs {
     /// Source seqnos acknowledged by Kafka ("committed": true), per task.
     pub source_acked: BTreeMap<u32, BTreeSet<u64>>,
-    /// Per source task, per task instance (file): when it produced records (epoch ms).
+    /// Per source task, per task instance (file): when it polled or had records
+    /// acknowledged (epoch ms): when that instance was alive and working.
     pub source_activity: BTreeMap<u32, BTreeMap<String, Vec<f64>>>,
+    /// Per source task: when Kafka acknowledged its records (epoch ms), any instance.
+    pub source_acked_at: BTreeMap<u32, Vec<f64>>,
     /// Sink seqnos flushed ("flushed": true), per source task, with repeats.
     pub sink_flushed: BTreeMap<u32, Vec<u64>>,
     /// Lines that were not JSON objects of the expected shape (a torn last line of a
@@ -157,6 +160,9 @@ impl ConnectorLogs {
                     }
                     if v["committed"] == true {
                         logs.source_acked.entry(task).or_default().insert(seqno);
+                        if let Some(t) = v["time_ms"].as_f64() {
+                            logs.source_acked_at.entry(task).or_default().push(t);
+                        }
                     }
                 } else if v["flushed"] == true {
                     logs.sink_flushed.entry(task).or_default().push(seqno);
@@ -171,13 +177,13 @@ impl ConnectorLogs {
         Ok(logs)
     }
 
-    /// Per source task, the longest time no instance produced a record, with when it
-    /// began (epoch ms): how long the task was unavailable at worst.
+    /// Per source task, the longest time Kafka acknowledged none of its records, with
+    /// when it began (epoch ms): how long the task's data was stalled at worst.
     pub fn longest_stalls(&self) -> BTreeMap<u32, (f64, f64)> {
-        self.source_activity
+        self.source_acked_at
             .iter()
-            .map(|(&task, instances)| {
-                let mut all: Vec<f64> = instances.values().flatten().copied().collect();
+            .map(|(&task, times)| {
+                let mut all = times.clone();
                 all.sort_by(f64::total_cmp);
                 let stall = all
                     .windows(2)

@@ -197,7 +197,25 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
         && wait_source_stopped(&client, Duration::from_secs(30))
         && wait_quiet(&runtime.verifiable_log_dir(), Duration::from_secs(30));
     log(start, format!("source stopped: {source_stopped}"));
-    let kafka = pipeline::read_topic(&runtime.bootstrap())?;
+    // A stopped task may still be waiting for acknowledgements (a producer reconnecting
+    // to a restarted broker): read until the topic holds everything acknowledged, or
+    // the bound passes and whatever is missing is lost.
+    let read_start = Instant::now();
+    let mut kafka;
+    loop {
+        kafka = pipeline::read_topic(&runtime.bootstrap())?;
+        let logs = ConnectorLogs::read(&runtime.verifiable_log_dir())?;
+        if judge::kafka_has_acknowledged(&kafka, &logs)
+            || read_start.elapsed() > opts.recovery_bound
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    log(
+        start,
+        format!("topic read ({} s)", read_start.elapsed().as_secs()),
+    );
     let catch_up_start = Instant::now();
     let mut logs = ConnectorLogs::read(&runtime.verifiable_log_dir())?;
     let mut caught_up = None;

@@ -334,7 +334,10 @@ mod tests {
         again.sort();
         assert_eq!(
             again,
-            vec![("a".into(), Some("5".into())), ("b".into(), Some("9".into()))]
+            vec![
+                ("a".into(), Some("5".into())),
+                ("b".into(), Some("9".into()))
+            ]
         );
         // A newer offset of "a" wins over the restored older one.
         s.committable.insert(Arc::from("a"), "7".into());

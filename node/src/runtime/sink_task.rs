@@ -547,8 +547,19 @@ pub async fn run(
                 let mut next = first;
                 let mut count = 0;
                 while let Some(m) = next {
-                    let msg =
-                        m.map_err(|e| InstanceError::connect(Stage::KafkaConsume, e.to_string()))?;
+                    let msg = match m {
+                        Ok(msg) => msg,
+                        // The broker went away or a connection dropped: librdkafka
+                        // reconnects by itself, as Kafka's consumer does. Put what this
+                        // batch has and keep polling.
+                        Err(e) if is_transient_consume_error(&e) => {
+                            warn!(task = %lp.spec.id, "consumer: {e}; waiting for the broker");
+                            break;
+                        }
+                        Err(e) => {
+                            return Err(InstanceError::connect(Stage::KafkaConsume, e.to_string()))
+                        }
+                    };
                     if let Some(record) = lp.process(&msg)? {
                         if let Some(o) = originals.as_mut() {
                             o.insert(
@@ -609,4 +620,51 @@ pub async fn run(
     }
     result?;
     finish
+}
+
+/// Whether a consumer error is one librdkafka recovers from on its own (a broker down,
+/// a dropped connection, a timeout): the task goes on polling. A fatal consumer error
+/// fails the task.
+fn is_transient_consume_error(e: &rdkafka::error::KafkaError) -> bool {
+    use rdkafka::error::{KafkaError, RDKafkaErrorCode as C};
+    match e {
+        KafkaError::MessageConsumption(code) => matches!(
+            code,
+            C::AllBrokersDown
+                | C::BrokerTransportFailure
+                | C::Resolve
+                | C::MessageTimedOut
+                | C::RequestTimedOut
+                | C::OperationTimedOut
+                | C::NetworkException
+                | C::LeaderNotAvailable
+                | C::NotLeaderForPartition
+                | C::BrokerNotAvailable
+                | C::CoordinatorLoadInProgress
+                | C::UnknownTopicOrPartition
+        ),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod transient_tests {
+    use super::is_transient_consume_error;
+    use rdkafka::error::{KafkaError, RDKafkaErrorCode as C};
+
+    #[test]
+    fn broker_outages_are_transient_and_fatal_errors_are_not() {
+        assert!(is_transient_consume_error(&KafkaError::MessageConsumption(
+            C::AllBrokersDown
+        )));
+        assert!(is_transient_consume_error(&KafkaError::MessageConsumption(
+            C::BrokerTransportFailure
+        )));
+        assert!(!is_transient_consume_error(
+            &KafkaError::MessageConsumptionFatal(C::Fatal)
+        ));
+        assert!(!is_transient_consume_error(
+            &KafkaError::MessageConsumption(C::TopicAuthorizationFailed)
+        ));
+    }
 }
