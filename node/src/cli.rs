@@ -163,7 +163,12 @@ fn init_logging() {
     let (filter, handle) = tracing_subscriber::reload::Layer::new(filter);
     let initialised = tracing_subscriber::registry()
         .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                // Colour only on a terminal: log files and `docker logs` get plain text.
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        )
         .try_init()
         .is_ok();
     if initialised {
