@@ -100,6 +100,9 @@ pub fn routes(
             move |method: Method, path: FullPath, query: String, headers: HeaderMap, body| {
                 let herder = herder.clone();
                 async move {
+                    if let Err(e) = check_content_type(&method, &headers) {
+                        return Ok::<_, Infallible>(e.into_response());
+                    }
                     let body = match read_body(&headers, body).await {
                         Ok(body) => body,
                         Err(e) => return Ok::<_, Infallible>(e.into_response()),
@@ -111,6 +114,34 @@ pub fn routes(
         )
         .recover(errors::handle_rejection)
         .unify()
+}
+
+/// Bodies are JSON: a request that says it sends something else is refused with 415,
+/// as Jersey does for Kafka Connect's `@Consumes(APPLICATION_JSON)` resources. A
+/// request without a Content-Type is read as JSON (curl -X PUT sends none).
+fn check_content_type(method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
+    if !matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+        return Ok(());
+    }
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let media = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if media == "application/json" || media.is_empty() || media == "*/*" {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "HTTP 415 Unsupported Media Type".to_string(),
+        ))
+    }
 }
 
 fn too_large() -> ApiError {

@@ -1519,3 +1519,44 @@ async fn loggers_get_and_set_levels() {
         .await;
     assert_eq!(reply.body, error(404, "invalid log level 'LOUD'."));
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_json_by_its_content_type_is_415() {
+    let api = Api::new();
+    let body = json!({"name": "x", "config": source_config()}).to_string();
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/xml",
+    ] {
+        let response = warp::test::request()
+            .method("POST")
+            .path("/connectors")
+            .header("content-type", content_type)
+            .body(&body)
+            .reply(&routes(api.herder.clone()))
+            .await;
+        assert_eq!(response.status(), 415, "{content_type}");
+        let reply: Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!(
+            reply,
+            json!({"error_code": 415, "message": "HTTP 415 Unsupported Media Type"})
+        );
+    }
+    // JSON with a charset, and no Content-Type at all, are read as JSON.
+    let response = warp::test::request()
+        .method("POST")
+        .path("/connectors")
+        .header("content-type", "application/json; charset=utf-8")
+        .body(&body)
+        .reply(&routes(api.herder.clone()))
+        .await;
+    assert_eq!(response.status(), 201);
+    let response = warp::test::request()
+        .method("PUT")
+        .path("/connectors/x/pause")
+        .reply(&routes(api.herder.clone()))
+        .await;
+    assert_eq!(response.status(), 202);
+    assert!(api.target("x").is_some());
+}

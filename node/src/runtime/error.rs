@@ -129,6 +129,19 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     out
 }
 
+/// Whether the task's connector was deleted: its last offset commit is rejected (the
+/// offsets went with the connector), which is the expected end, not a zombie.
+pub fn connector_deleted(ctx: &super::context::WorkerContext, spec: &super::TaskSpec) -> bool {
+    let deleted = !ctx
+        .store
+        .state()
+        .read(|s| s.connectors.contains_key(&spec.id.connector));
+    if deleted {
+        tracing::debug!(task = %spec.id, "connector deleted: its offsets went with it");
+    }
+    deleted
+}
+
 /// An offset commit was rejected because the task now belongs to another assignment:
 /// this instance is a zombie and must stop.
 pub fn fenced(spec: &super::TaskSpec) -> InstanceError {

@@ -293,6 +293,9 @@ impl SinkLoop {
             Err(e) => return Err(InstanceError::connect(Stage::OffsetCommit, e.to_string())),
         };
         if outcome == CommandOutcome::Fenced {
+            if super::error::connector_deleted(&self.ctx, &self.spec) {
+                return Ok(());
+            }
             return Err(super::error::fenced(&self.spec));
         }
         for ((t, p), o) in offsets {

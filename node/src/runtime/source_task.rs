@@ -402,6 +402,9 @@ impl SourceLoop {
             Err(e) => return Err(InstanceError::connect(Stage::OffsetCommit, e.to_string())),
         };
         if outcome == CommandOutcome::Fenced {
+            if super::error::connector_deleted(&self.ctx, &self.spec) {
+                return Ok(());
+            }
             return Err(super::error::fenced(&self.spec));
         }
         debug!(task = %self.spec.id, partitions = n, acked = self.submitted.acked(), "committed source offsets");
