@@ -71,6 +71,34 @@ impl WorkerContext {
     }
 }
 
+impl WorkerContext {
+    /// Waits until this node's state holds every change committed anywhere (the Raft
+    /// read index), so a task starts from the offsets last committed, not from a copy
+    /// that lags (a node that was paused or cut off restarts its tasks the moment it
+    /// has a lease again, possibly before it has applied the latest commits; starting
+    /// from those would replay records and commit offsets lower than ones already
+    /// committed). Returns false if told to stop first.
+    pub async fn catch_up(
+        &self,
+        instance: &InstanceId,
+        control: &mut tokio::sync::watch::Receiver<Control>,
+    ) -> bool {
+        loop {
+            match self.store.read_barrier().await {
+                Ok(()) => return true,
+                Err(e) => warn!(%instance, "not starting yet: {e}"),
+            }
+            if *control.borrow() == Control::Stopping {
+                return false;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+                _ = control.changed() => {}
+            }
+        }
+    }
+}
+
 /// What the worker wants a running instance to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Control {

@@ -485,6 +485,11 @@ pub async fn run(
     info!(task = %lp.spec.id, "sink task started");
 
     let result: Result<(), InstanceError> = async {
+        // Positions come from the committed offsets: read them only once this node has
+        // every committed change.
+        if !ctx.catch_up(&id, &mut control).await {
+            return Ok(());
+        }
         lp.refresh_assignment(&mut task).await?;
         let mut reported = None;
         let mut next_commit = Instant::now() + ctx.config.offset_flush_interval;

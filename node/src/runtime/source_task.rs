@@ -510,6 +510,9 @@ pub async fn run(
         last_partition: None,
         wants_commit_record: false,
     };
+    if !ctx.catch_up(&id, &mut control).await {
+        return Ok(());
+    }
     let offsets = Arc::new(StoreOffsetReader {
         store: ctx.store.clone(),
         connector: lp.spec.id.connector.clone(),
