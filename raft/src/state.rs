@@ -155,6 +155,11 @@ pub struct Assignment {
     /// (or the leader does, once the old node is dead). So a moved instance never runs
     /// on two live nodes at once, and nothing it finished is lost.
     pub pending_release: Option<(NodeId, u64)>,
+    /// The run of the owner that last claimed the instance under this epoch
+    /// ([`Command::ClaimRun`]; 0: none). Only that run's writes count: a write of an
+    /// earlier run of the same owner (one that stopped when its node lost its lease,
+    /// its last commit still in the log) arriving late cannot move offsets back.
+    pub run: u64,
 }
 
 impl Assignment {
@@ -163,6 +168,7 @@ impl Assignment {
             node,
             epoch,
             pending_release: None,
+            run: 0,
         }
     }
 
@@ -177,6 +183,8 @@ impl Assignment {
 pub struct Fence {
     pub instance: InstanceId,
     pub epoch: u64,
+    /// The run that claimed the instance (0: no claim, e.g. a connector instance).
+    pub run: u64,
 }
 
 /// Everything the cluster agrees on.
@@ -290,6 +298,12 @@ pub enum Command {
     Assign {
         changes: Vec<(InstanceId, Option<NodeId>)>,
     },
+    /// A new run of an instance by its current owner (`fence.epoch` current, hand-over
+    /// done) takes over from any earlier run: from here on only writes carrying
+    /// `fence.run` count.
+    ClaimRun {
+        fence: Fence,
+    },
     /// The owner under `epoch` has stopped the instance (or, sent by the leader, is
     /// dead): the new owner may start it.
     Release {
@@ -342,12 +356,20 @@ pub enum CommandOutcome {
 }
 
 impl ClusterState {
-    fn fenced(&self, fence: &Option<Fence>) -> bool {
+    /// Whether a write under `fence` no longer counts. `check_run`: offset commits
+    /// must also come from the run that claimed the instance last; statuses and task
+    /// configs only from the current owner.
+    fn fenced(&self, fence: &Option<Fence>, check_run: bool) -> bool {
         match fence {
             None => false,
             Some(f) => match self.assignment.get(&f.instance) {
-                // The current owner, or the previous one finishing its hand-over.
-                Some(a) => a.epoch != f.epoch && a.pending_release.map(|(_, e)| e) != Some(f.epoch),
+                // The current owner's current run, or the previous owner finishing its
+                // hand-over.
+                Some(a) => {
+                    let current = a.epoch == f.epoch && (!check_run || a.run == f.run);
+                    let draining = a.pending_release.map(|(_, e)| e) == Some(f.epoch);
+                    !current && !draining
+                }
                 None => true,
             },
         }
@@ -414,7 +436,7 @@ impl ClusterState {
                 tasks,
                 fence,
             } => {
-                if self.fenced(&fence) {
+                if self.fenced(&fence, false) {
                     return CommandOutcome::Fenced;
                 }
                 let Some(entry) = self.connectors.get(&name) else {
@@ -441,7 +463,7 @@ impl ClusterState {
                 offsets,
                 fence,
             } => {
-                if self.fenced(&fence) {
+                if self.fenced(&fence, true) {
                     return CommandOutcome::Fenced;
                 }
                 let map = self.source_offsets.entry(connector.clone()).or_default();
@@ -461,7 +483,7 @@ impl ClusterState {
                 offsets,
                 fence,
             } => {
-                if self.fenced(&fence) {
+                if self.fenced(&fence, true) {
                     return CommandOutcome::Fenced;
                 }
                 let map = self.sink_offsets.entry(connector.clone()).or_default();
@@ -477,7 +499,7 @@ impl ClusterState {
                 CommandOutcome::Updated
             }
             Command::PutStatus { id, status, fence } => {
-                if self.fenced(&fence) {
+                if self.fenced(&fence, false) {
                     return CommandOutcome::Fenced;
                 }
                 let Some(entry) = self.connectors.get(id.connector()) else {
@@ -517,6 +539,7 @@ impl ClusterState {
                                         node,
                                         epoch: index,
                                         pending_release,
+                                        run: 0,
                                     },
                                 );
                                 changed = true;
@@ -538,6 +561,13 @@ impl ClusterState {
                 self.cluster_id = Some(id);
                 CommandOutcome::Updated
             }
+            Command::ClaimRun { fence } => match self.assignment.get_mut(&fence.instance) {
+                Some(a) if a.epoch == fence.epoch && a.runnable() && fence.run != 0 => {
+                    a.run = fence.run;
+                    CommandOutcome::Updated
+                }
+                _ => CommandOutcome::Fenced,
+            },
             Command::Release { instance, epoch } => match self.assignment.get_mut(&instance) {
                 Some(a) if a.pending_release.map(|(_, e)| e) == Some(epoch) => {
                     a.pending_release = None;
@@ -719,6 +749,82 @@ mod tests {
     }
 
     #[test]
+    fn a_late_write_of_an_earlier_run_is_fenced() {
+        let mut s = ClusterState::default();
+        s.apply(1, put("a", "1", true));
+        let task = InstanceId::Task(TaskId {
+            connector: "a".into(),
+            task: 0,
+        });
+        s.apply(
+            2,
+            Command::Assign {
+                changes: vec![(task.clone(), Some(1))],
+            },
+        );
+        let fence = |run: u64| Fence {
+            instance: task.clone(),
+            epoch: 2,
+            run,
+        };
+        let commit = |run: u64, offset: i64| Command::CommitSinkOffsets {
+            connector: "a".into(),
+            offsets: vec![(("t".into(), 0), Some(offset))],
+            fence: Some(fence(run)),
+        };
+        assert_eq!(
+            s.apply(3, Command::ClaimRun { fence: fence(11) }),
+            CommandOutcome::Updated
+        );
+        assert_eq!(s.apply(4, commit(11, 100)), CommandOutcome::Updated);
+        // The node lost its lease and restarted the task: a new run, same epoch.
+        assert_eq!(
+            s.apply(5, Command::ClaimRun { fence: fence(12) }),
+            CommandOutcome::Updated
+        );
+        assert_eq!(s.apply(6, commit(12, 150)), CommandOutcome::Updated);
+        // The first run's last commit, stuck in the log until the quorum came back.
+        assert_eq!(s.apply(7, commit(11, 120)), CommandOutcome::Fenced);
+        assert_eq!(s.sink_offsets["a"][&("t".to_string(), 0)], 150);
+        // A claim under an old epoch, or before the hand-over is done, is refused.
+        s.apply(
+            8,
+            Command::Assign {
+                changes: vec![(task.clone(), Some(2))],
+            },
+        );
+        assert_eq!(
+            s.apply(9, Command::ClaimRun { fence: fence(13) }),
+            CommandOutcome::Fenced
+        );
+        let new_epoch = Fence {
+            instance: task.clone(),
+            epoch: 8,
+            run: 14,
+        };
+        assert_eq!(
+            s.apply(
+                10,
+                Command::ClaimRun {
+                    fence: new_epoch.clone()
+                }
+            ),
+            CommandOutcome::Fenced
+        );
+        s.apply(
+            11,
+            Command::Release {
+                instance: task.clone(),
+                epoch: 2,
+            },
+        );
+        assert_eq!(
+            s.apply(12, Command::ClaimRun { fence: new_epoch }),
+            CommandOutcome::Updated
+        );
+    }
+
+    #[test]
     fn writes_with_a_stale_epoch_are_fenced() {
         let mut s = ClusterState::default();
         s.apply(1, put("a", "1", true));
@@ -739,6 +845,7 @@ mod tests {
             fence: Some(Fence {
                 instance: task.clone(),
                 epoch,
+                run: 0,
             }),
         };
         assert_eq!(s.apply(8, commit(7)), CommandOutcome::Updated);

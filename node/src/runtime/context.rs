@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use raftconnect_raft::{Command, Fence, InstanceId, RunState, Status, Store};
+use raftconnect_raft::{Command, CommandOutcome, Fence, InstanceId, RunState, Status, Store};
 use tracing::{info, warn};
 
 use super::errors::metrics::TaskMetricsRegistry;
@@ -72,21 +72,39 @@ impl WorkerContext {
 }
 
 impl WorkerContext {
-    /// Waits until this node's state holds every change committed anywhere (the Raft
-    /// read index), so a task starts from the offsets last committed, not from a copy
-    /// that lags (a node that was paused or cut off restarts its tasks the moment it
-    /// has a lease again, possibly before it has applied the latest commits; starting
-    /// from those would replay records and commit offsets lower than ones already
-    /// committed). Returns false if told to stop first.
-    pub async fn catch_up(
+    /// Claims a new run of a task before it reads its offsets ([`Command::ClaimRun`]):
+    /// from then on only this run's writes count, so a late commit of an earlier run
+    /// of the same task on this node (stopped when the node lost its lease, its last
+    /// commit still in the log) cannot move offsets back. The claim is a write, applied
+    /// here before this returns, so the offsets read next include every commit before
+    /// it. Without a fence (standalone) there is nothing to claim. Returns false if the
+    /// task should not start: told to stop, or no longer its owner.
+    pub async fn claim_run(
         &self,
-        instance: &InstanceId,
+        fence: &mut Option<Fence>,
         control: &mut tokio::sync::watch::Receiver<Control>,
     ) -> bool {
+        let Some(fence) = fence.as_mut() else {
+            return true;
+        };
+        let run = new_run_id();
         loop {
-            match self.store.read_barrier().await {
-                Ok(()) => return true,
-                Err(e) => warn!(%instance, "not starting yet: {e}"),
+            let claim = Command::ClaimRun {
+                fence: Fence {
+                    run,
+                    ..fence.clone()
+                },
+            };
+            match self.store.submit(claim).await {
+                Ok(CommandOutcome::Fenced) => {
+                    info!(instance = %fence.instance, epoch = fence.epoch, "not starting: the instance is no longer assigned here");
+                    return false;
+                }
+                Ok(_) => {
+                    fence.run = run;
+                    return true;
+                }
+                Err(e) => warn!(instance = %fence.instance, "not starting yet: {e}"),
             }
             if *control.borrow() == Control::Stopping {
                 return false;
@@ -105,4 +123,23 @@ pub enum Control {
     Running,
     Paused,
     Stopping,
+}
+
+/// A run id no other run of any instance uses: the clock in nanoseconds, made unique
+/// within the process by a counter (never 0, which means "no run").
+fn new_run_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1);
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
 }

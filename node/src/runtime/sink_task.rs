@@ -485,9 +485,9 @@ pub async fn run(
     info!(task = %lp.spec.id, "sink task started");
 
     let result: Result<(), InstanceError> = async {
-        // Positions come from the committed offsets: read them only once this node has
-        // every committed change.
-        if !ctx.catch_up(&id, &mut control).await {
+        // Positions come from the committed offsets: claim a run of our own first (see
+        // WorkerContext::claim_run), which also brings this node up to date.
+        if !ctx.claim_run(&mut lp.spec.fence, &mut control).await {
             return Ok(());
         }
         lp.refresh_assignment(&mut task).await?;

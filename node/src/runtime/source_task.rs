@@ -510,7 +510,8 @@ pub async fn run(
         last_partition: None,
         wants_commit_record: false,
     };
-    if !ctx.catch_up(&id, &mut control).await {
+    // A run of our own before reading offsets (see WorkerContext::claim_run).
+    if !ctx.claim_run(&mut lp.spec.fence, &mut control).await {
         return Ok(());
     }
     let offsets = Arc::new(StoreOffsetReader {

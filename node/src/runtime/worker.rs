@@ -79,6 +79,10 @@ pub struct Worker {
     ctx: Arc<WorkerContext>,
     placement: Placement,
     instances: HashMap<InstanceId, Running>,
+    /// Instances told to stop, until they have: a new run of the same id waits for the
+    /// old one to end (its last offset commit included), even when the old one was
+    /// stopped long before (a lost lease) and the new one starts when the lease is back.
+    stopping: HashMap<InstanceId, Finished>,
     /// Connectors whose STOPPED status has been recorded (generation).
     stopped_reported: HashMap<String, u64>,
     shutting_down: bool,
@@ -90,13 +94,19 @@ impl Worker {
             ctx,
             placement,
             instances: HashMap::new(),
+            stopping: HashMap::new(),
             stopped_reported: HashMap::new(),
             shutting_down: false,
         }
     }
 
     fn stop_instance(&mut self, id: &InstanceId) -> Option<Finished> {
-        let running = self.instances.remove(id)?;
+        let Some(running) = self.instances.remove(id) else {
+            // Not running: maybe still stopping from an earlier stop.
+            return self.stopping.remove(id);
+        };
+        self.stopping.retain(|_, f| f.peek().is_none());
+        self.stopping.insert(id.clone(), running.finished.clone());
         if let Some(addr) = &running.addr {
             addr.do_send(SetControl(Control::Stopping));
         }
@@ -222,9 +232,11 @@ impl Worker {
                     .assignment
                     .get(id)
                     .filter(|a| a.node == *node && a.runnable())?;
+                // Run 0 here: a task claims a run of its own when it starts.
                 Some(Some(Fence {
                     instance: id.clone(),
                     epoch: a.epoch,
+                    run: 0,
                 }))
             }
         }
