@@ -48,6 +48,7 @@ if ! wants raftconnect; then
   rc_bin=""
 elif [ -n "${RAFTCONNECT_BIN:-}" ]; then
   rc_bin="$RAFTCONNECT_BIN"
+  profile="given binary $RAFTCONNECT_BIN"
 else
   echo "== cargo build --locked -p raftconnect --profile $profile" >&2
   (cd "$repo" && cargo build --locked -p raftconnect --profile "$profile")
@@ -156,4 +157,4 @@ fi
 
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' raftconnect:dev
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' tansu:dev
-echo "images built in $(( $(date +%s) - start ))s (raftconnect: $profile build)" >&2
+echo "images built in $(( $(date +%s) - start ))s (raftconnect: $profile)" >&2
