@@ -18,3 +18,5 @@ fi
 command -v cargo >/dev/null || { echo "cargo (Rust toolchain) is required" >&2; exit 1; }
 rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt || true
 "$here/install-tansu.sh"
+# PostgreSQL and MariaDB binaries for the JDBC connector's tests (no services started).
+"$here/install-databases.sh"

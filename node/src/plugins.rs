@@ -10,6 +10,7 @@ impl Plugins {
     pub fn builtin() -> Self {
         let mut connectors = connect_file::plugins();
         connectors.extend(connect_verifiable::plugins());
+        connectors.extend(connect_jdbc::plugins());
         if crate::runtime::errors::test_plugins::enabled() {
             connectors.extend(crate::runtime::errors::test_plugins::plugins());
         }
@@ -52,5 +53,15 @@ mod tests {
             plugins.kind_of("org.apache.kafka.connect.tools.VerifiableSinkConnector"),
             Some(ConnectorKind::Sink)
         );
+    }
+
+    #[test]
+    fn builtin_has_the_jdbc_connectors() {
+        let plugins = Plugins::builtin();
+        assert_eq!(
+            plugins.kind_of("io.confluent.connect.jdbc.JdbcSourceConnector"),
+            Some(ConnectorKind::Source)
+        );
+        assert_eq!(plugins.kind_of("JdbcSink"), Some(ConnectorKind::Sink));
     }
 }

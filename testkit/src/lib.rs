@@ -4,9 +4,11 @@
 
 pub mod broker;
 pub mod cluster;
+pub mod database;
 pub mod http;
 pub mod process;
 
 pub use broker::{create_topic, tansu_bin, Broker};
 pub use cluster::Cluster;
+pub use database::{MariaDb, Postgres};
 pub use process::{free_port, wait_until, Worker};

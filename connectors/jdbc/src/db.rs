@@ -1,0 +1,659 @@
+//! The database side: which database a `connection.url` names, a connection pool to
+//! it, identifier quoting per dialect, table metadata, and running statements with
+//! bound parameters (sqlx runtime queries; the tables are only known at run time).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use bigdecimal::BigDecimal;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use connect_api::Value;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::error::JdbcError;
+use crate::types::ColKind;
+
+pub const CONNECTION_URL_CONFIG: &str = "connection.url";
+pub const CONNECTION_USER_CONFIG: &str = "connection.user";
+pub const CONNECTION_PASSWORD_CONFIG: &str = "connection.password";
+
+/// How long to wait for a connection: long enough for a busy server, short enough that
+/// validating a config against an unreachable one answers before the REST timeout.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The SQL flavour: quoting, placeholders, upsert syntax and type names differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    /// MariaDB and MySQL.
+    MySql,
+}
+
+impl Dialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "PostgreSql",
+            Dialect::MySql => "MySql",
+        }
+    }
+
+    /// Quotes one identifier, doubling any quote character inside it.
+    pub fn quote(self, ident: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("\"{}\"", ident.replace('"', "\"\"")),
+            Dialect::MySql => format!("`{}`", ident.replace('`', "``")),
+        }
+    }
+
+    /// The `n`th (1-based) bind placeholder.
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Postgres => format!("${n}"),
+            Dialect::MySql => "?".to_string(),
+        }
+    }
+}
+
+/// A table, optionally qualified by its schema (PostgreSQL) or database (MySQL):
+/// `orders` or `sales.orders`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TableId {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl TableId {
+    pub fn parse(text: &str) -> TableId {
+        let text = text.trim();
+        match text.rsplit_once('.') {
+            Some((schema, name)) if !schema.is_empty() && !name.is_empty() => TableId {
+                schema: Some(schema.to_string()),
+                name: name.to_string(),
+            },
+            _ => TableId {
+                schema: None,
+                name: text.to_string(),
+            },
+        }
+    }
+
+    pub fn quoted(&self, dialect: Dialect) -> String {
+        match &self.schema {
+            Some(schema) => format!("{}.{}", dialect.quote(schema), dialect.quote(&self.name)),
+            None => dialect.quote(&self.name),
+        }
+    }
+}
+
+impl std::fmt::Display for TableId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// What `connection.url`, `connection.user` and `connection.password` say.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    pub url: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+/// A `connection.url` understood: the dialect, the URL sqlx takes, and credentials
+/// given as JDBC query parameters (`?user=..&password=..`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedUrl {
+    pub dialect: Dialect,
+    pub sqlx_url: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+/// Accepts `jdbc:postgresql://`, `jdbc:mysql://`, `jdbc:mariadb://` and the plain
+/// `postgres(ql)://`, `mysql://`, `mariadb://` forms. JDBC driver parameters other
+/// than user and password mean nothing to sqlx and are dropped.
+pub fn parse_url(url: &str) -> Result<ParsedUrl, JdbcError> {
+    let trimmed = url.trim();
+    let rest = match trimmed.get(..5) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("jdbc:") => &trimmed[5..],
+        _ => trimmed,
+    };
+    let unsupported = || {
+        JdbcError::config(
+            CONNECTION_URL_CONFIG,
+            format!(
+                "Unsupported database URL '{}': expected jdbc:postgresql://, jdbc:mysql:// or jdbc:mariadb:// (or postgres:// / mysql://)",
+                redact(url)
+            ),
+        )
+    };
+    let (scheme, after) = rest.split_once("://").ok_or_else(unsupported)?;
+    let (dialect, sqlx_scheme) = match scheme.to_ascii_lowercase().as_str() {
+        "postgresql" | "postgres" => (Dialect::Postgres, "postgres"),
+        "mysql" | "mariadb" => (Dialect::MySql, "mysql"),
+        _ => return Err(unsupported()),
+    };
+    let (location, query) = match after.split_once('?') {
+        Some((l, q)) => (l, Some(q)),
+        None => (after, None),
+    };
+    if location.is_empty() {
+        return Err(unsupported());
+    }
+    let mut user = None;
+    let mut password = None;
+    for pair in query.into_iter().flat_map(|q| q.split(['&', ';'])) {
+        match pair.split_once('=') {
+            Some(("user", v)) => user = Some(v.to_string()),
+            Some(("password", v)) => password = Some(v.to_string()),
+            _ => {}
+        }
+    }
+    Ok(ParsedUrl {
+        dialect,
+        sqlx_url: format!("{sqlx_scheme}://{location}"),
+        user,
+        password,
+    })
+}
+
+/// The URL with any password in it replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    let mut out = url.to_string();
+    // user:password@host
+    if let Some(scheme_end) = out.find("://") {
+        let auth_start = scheme_end + 3;
+        let host_end = out[auth_start..]
+            .find(['/', '?'])
+            .map_or(out.len(), |i| auth_start + i);
+        if let Some(at) = out[auth_start..host_end].rfind('@') {
+            let userinfo = &out[auth_start..auth_start + at];
+            if let Some(colon) = userinfo.find(':') {
+                out.replace_range(auth_start + colon + 1..auth_start + at, "****");
+            }
+        }
+    }
+    // ?password=...
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let redacted: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some(("password", _)) => "password=****".to_string(),
+                _ => p.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", redacted.join("&"));
+    }
+    out
+}
+
+/// A value to bind to a placeholder, typed so that NULLs carry the column's type
+/// (PostgreSQL rejects an untyped NULL of the wrong type).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Int8(Option<i8>),
+    Int16(Option<i16>),
+    Int32(Option<i32>),
+    Int64(Option<i64>),
+    Float32(Option<f32>),
+    Float64(Option<f64>),
+    Bool(Option<bool>),
+    Text(Option<String>),
+    Bytes(Option<Vec<u8>>),
+    Decimal(Option<BigDecimal>),
+    Date(Option<NaiveDate>),
+    Time(Option<NaiveTime>),
+    /// A UTC wall-clock time for a column without time zone.
+    Timestamp(Option<NaiveDateTime>),
+    /// For `timestamp with time zone` columns.
+    TimestampTz(Option<DateTime<Utc>>),
+}
+
+/// One column of a table as the database describes it (information_schema).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// `data_type` (lower case): `integer`, `character varying`, `int`, `varchar`, ...
+    pub data_type: String,
+    pub nullable: bool,
+    pub scale: Option<i64>,
+    /// MySQL's `column_type` (`int(10) unsigned`, `tinyint(1)`); PostgreSQL's `udt_name`.
+    pub column_type: String,
+}
+
+/// What to select for one result column and how to read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectColumn {
+    pub expr: String,
+    pub kind: ColKind,
+}
+
+/// A pool of connections to one database.
+#[derive(Clone)]
+pub enum Db {
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+fn sql(text: &str) -> AssertSqlSafe<String> {
+    // Every dynamic identifier in our SQL is quoted by Dialect::quote and every value is
+    // a bind parameter, so the text itself carries no user data unescaped.
+    AssertSqlSafe(text.to_string())
+}
+
+macro_rules! bind_param {
+    ($q:expr, $p:expr) => {
+        match $p {
+            Param::Int8(v) => $q.bind(*v),
+            Param::Int16(v) => $q.bind(*v),
+            Param::Int32(v) => $q.bind(*v),
+            Param::Int64(v) => $q.bind(*v),
+            Param::Float32(v) => $q.bind(*v),
+            Param::Float64(v) => $q.bind(*v),
+            Param::Bool(v) => $q.bind(*v),
+            Param::Text(v) => $q.bind(v.clone()),
+            Param::Bytes(v) => $q.bind(v.clone()),
+            Param::Decimal(v) => $q.bind(v.clone()),
+            Param::Date(v) => $q.bind(*v),
+            Param::Time(v) => $q.bind(*v),
+            Param::Timestamp(v) => $q.bind(*v),
+            Param::TimestampTz(v) => $q.bind(*v),
+        }
+    };
+}
+
+/// As `bind_param!`, moving the values into the query (no copies of text or bytes).
+macro_rules! bind_owned {
+    ($q:expr, $p:expr) => {
+        match $p {
+            Param::Int8(v) => $q.bind(v),
+            Param::Int16(v) => $q.bind(v),
+            Param::Int32(v) => $q.bind(v),
+            Param::Int64(v) => $q.bind(v),
+            Param::Float32(v) => $q.bind(v),
+            Param::Float64(v) => $q.bind(v),
+            Param::Bool(v) => $q.bind(v),
+            Param::Text(v) => $q.bind(v),
+            Param::Bytes(v) => $q.bind(v),
+            Param::Decimal(v) => $q.bind(v),
+            Param::Date(v) => $q.bind(v),
+            Param::Time(v) => $q.bind(v),
+            Param::Timestamp(v) => $q.bind(v),
+            Param::TimestampTz(v) => $q.bind(v),
+        }
+    };
+}
+
+macro_rules! decode_value {
+    ($row:expr, $i:expr, $kind:expr) => {{
+        let row = $row;
+        let i = $i;
+        match $kind {
+            ColKind::Int8 => row.try_get::<Option<i8>, _>(i)?.map(Value::Int8),
+            ColKind::Int16 => row.try_get::<Option<i16>, _>(i)?.map(Value::Int16),
+            ColKind::Int32 => row.try_get::<Option<i32>, _>(i)?.map(Value::Int32),
+            ColKind::Int64 => row.try_get::<Option<i64>, _>(i)?.map(Value::Int64),
+            ColKind::Float32 => row.try_get::<Option<f32>, _>(i)?.map(Value::Float32),
+            ColKind::Float64 => row.try_get::<Option<f64>, _>(i)?.map(Value::Float64),
+            ColKind::Bool => row.try_get::<Option<bool>, _>(i)?.map(Value::Boolean),
+            ColKind::Text | ColKind::Other => {
+                row.try_get::<Option<String>, _>(i)?.map(Value::String)
+            }
+            ColKind::Bytes => row.try_get::<Option<Vec<u8>>, _>(i)?.map(Value::Bytes),
+            ColKind::Decimal { scale } => row
+                .try_get::<Option<BigDecimal>, _>(i)?
+                .map(|d| Value::Decimal(d.with_scale(*scale))),
+            ColKind::NumericFloat => row
+                .try_get::<Option<BigDecimal>, _>(i)?
+                .map(|d| Value::Float64(crate::types::decimal_to_f64(&d))),
+            ColKind::Date => row.try_get::<Option<NaiveDate>, _>(i)?.map(Value::Date),
+            ColKind::Time => row.try_get::<Option<NaiveTime>, _>(i)?.map(Value::Time),
+            ColKind::Timestamp => row
+                .try_get::<Option<NaiveDateTime>, _>(i)?
+                .map(|t| Value::Timestamp(t.and_utc())),
+            ColKind::TimestampTz => row
+                .try_get::<Option<DateTime<Utc>>, _>(i)?
+                .map(Value::Timestamp),
+        }
+        .unwrap_or(Value::Null)
+    }};
+}
+
+impl Db {
+    /// Connects (one connection is opened at once, so a wrong URL or password fails
+    /// here). Errors name the key to fix: `connection.url` for an unreachable server or
+    /// unknown database, `connection.password`/`connection.user` for refused
+    /// credentials.
+    pub async fn connect(settings: &ConnectionSettings) -> Result<Db, JdbcError> {
+        let parsed = parse_url(&settings.url)?;
+        let user = settings.user.clone().or(parsed.user.clone());
+        let password = settings.password.clone().or(parsed.password.clone());
+        let bad_url = |e: sqlx::Error| {
+            JdbcError::config(
+                CONNECTION_URL_CONFIG,
+                format!("Invalid database URL '{}': {e}", redact(&settings.url)),
+            )
+        };
+        let result = match parsed.dialect {
+            Dialect::Postgres => {
+                let mut options = PgConnectOptions::from_str(&parsed.sqlx_url)
+                    .map_err(bad_url)?
+                    .options([("TimeZone", "UTC")]);
+                if let Some(user) = &user {
+                    options = options.username(user);
+                }
+                if let Some(password) = &password {
+                    options = options.password(password);
+                }
+                PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await
+                    .map(Db::Postgres)
+            }
+            Dialect::MySql => {
+                let mut options = MySqlConnectOptions::from_str(&parsed.sqlx_url)
+                    .map_err(bad_url)?
+                    .timezone(Some("+00:00".to_string()));
+                if let Some(user) = &user {
+                    options = options.username(user);
+                }
+                if let Some(password) = &password {
+                    options = options.password(password);
+                }
+                MySqlPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await
+                    .map(Db::MySql)
+            }
+        };
+        result.map_err(|e| connect_error(settings, user.as_deref(), e))
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Db::Postgres(_) => Dialect::Postgres,
+            Db::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Postgres(p) => p.close().await,
+            Db::MySql(p) => p.close().await,
+        }
+    }
+
+    /// Runs `statements` in order in one transaction: all or none take effect.
+    pub async fn execute_in_transaction(
+        &self,
+        statements: Vec<(String, Vec<Param>)>,
+    ) -> Result<u64, sqlx::Error> {
+        let mut affected = 0;
+        match self {
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for (text, params) in statements {
+                    let mut q = sqlx::query(AssertSqlSafe(text));
+                    for p in params {
+                        q = bind_owned!(q, p);
+                    }
+                    affected += q.execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+            }
+            Db::MySql(pool) => {
+                let mut tx = pool.begin().await?;
+                for (text, params) in statements {
+                    let mut q = sqlx::query(AssertSqlSafe(text));
+                    for p in params {
+                        q = bind_owned!(q, p);
+                    }
+                    affected += q.execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(affected)
+    }
+
+    /// Runs one statement outside any transaction (DDL).
+    pub async fn execute(&self, text: &str) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Postgres(pool) => sqlx::query(sql(text)).execute(pool).await.map(|_| ()),
+            Db::MySql(pool) => sqlx::query(sql(text)).execute(pool).await.map(|_| ()),
+        }
+    }
+
+    /// Runs a query and reads each row as Connect values, one per `kinds` entry.
+    pub async fn query_values(
+        &self,
+        text: &str,
+        params: &[Param],
+        kinds: &[ColKind],
+    ) -> Result<Vec<Vec<Value>>, sqlx::Error> {
+        let mut out = Vec::new();
+        match self {
+            Db::Postgres(pool) => {
+                let mut q = sqlx::query(sql(text));
+                for p in params {
+                    q = bind_param!(q, p);
+                }
+                for row in q.fetch_all(pool).await? {
+                    let mut values = Vec::with_capacity(kinds.len());
+                    for (i, kind) in kinds.iter().enumerate() {
+                        values.push(decode_value!(&row, i, kind));
+                    }
+                    out.push(values);
+                }
+            }
+            Db::MySql(pool) => {
+                let mut q = sqlx::query(sql(text));
+                for p in params {
+                    q = bind_param!(q, p);
+                }
+                for row in q.fetch_all(pool).await? {
+                    let mut values = Vec::with_capacity(kinds.len());
+                    for (i, kind) in kinds.iter().enumerate() {
+                        values.push(decode_value!(&row, i, kind));
+                    }
+                    out.push(values);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The database's current UTC wall-clock time: the upper bound of timestamp queries
+    /// comes from the database's clock, not ours, as in Confluent's connector.
+    pub async fn now_utc(&self) -> Result<NaiveDateTime, sqlx::Error> {
+        match self {
+            Db::Postgres(pool) => {
+                sqlx::query_scalar::<_, NaiveDateTime>("SELECT LOCALTIMESTAMP")
+                    .fetch_one(pool)
+                    .await
+            }
+            Db::MySql(pool) => {
+                sqlx::query_scalar::<_, NaiveDateTime>("SELECT UTC_TIMESTAMP(6)")
+                    .fetch_one(pool)
+                    .await
+            }
+        }
+    }
+
+    /// The table's columns in order; empty when there is no such table.
+    pub async fn columns(&self, table: &TableId) -> Result<Vec<ColumnInfo>, sqlx::Error> {
+        let schema = table.schema.clone();
+        let name = table.name.clone();
+        let mut out = Vec::new();
+        match self {
+            Db::Postgres(pool) => {
+                let rows = sqlx::query(
+                    "SELECT column_name::text, data_type::text, is_nullable::text, \
+                     numeric_scale::int4, udt_name::text \
+                     FROM information_schema.columns \
+                     WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2 \
+                     ORDER BY ordinal_position",
+                )
+                .bind(schema)
+                .bind(name)
+                .fetch_all(pool)
+                .await?;
+                for row in rows {
+                    out.push(ColumnInfo {
+                        name: row.try_get(0)?,
+                        data_type: row.try_get::<String, _>(1)?.to_ascii_lowercase(),
+                        nullable: row.try_get::<String, _>(2)? == "YES",
+                        scale: row.try_get::<Option<i32>, _>(3)?.map(i64::from),
+                        column_type: row.try_get(4)?,
+                    });
+                }
+            }
+            Db::MySql(pool) => {
+                let rows = sqlx::query(
+                    "SELECT CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR), \
+                     CAST(IS_NULLABLE AS CHAR), CAST(NUMERIC_SCALE AS SIGNED), \
+                     CAST(COLUMN_TYPE AS CHAR) \
+                     FROM information_schema.COLUMNS \
+                     WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? \
+                     ORDER BY ORDINAL_POSITION",
+                )
+                .bind(schema)
+                .bind(name)
+                .fetch_all(pool)
+                .await?;
+                for row in rows {
+                    out.push(ColumnInfo {
+                        name: row.try_get(0)?,
+                        data_type: row.try_get::<String, _>(1)?.to_ascii_lowercase(),
+                        nullable: row.try_get::<String, _>(2)? == "YES",
+                        scale: row.try_get::<Option<i64>, _>(3)?,
+                        column_type: row.try_get::<String, _>(4)?.to_ascii_lowercase(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The base tables of the connection's current schema (PostgreSQL) or database
+    /// (MySQL), sorted by name.
+    pub async fn list_tables(&self) -> Result<Vec<String>, sqlx::Error> {
+        match self {
+            Db::Postgres(pool) => {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
+                     ORDER BY 1",
+                )
+                .fetch_all(pool)
+                .await
+            }
+            Db::MySql(pool) => {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
+                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' \
+                     ORDER BY 1",
+                )
+                .fetch_all(pool)
+                .await
+            }
+        }
+    }
+}
+
+/// Turns a failed connect into an error naming the key to fix.
+fn connect_error(settings: &ConnectionSettings, user: Option<&str>, e: sqlx::Error) -> JdbcError {
+    let url = redact(&settings.url);
+    let user = user.unwrap_or("(default)");
+    if let sqlx::Error::Database(db) = &e {
+        let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+        match code.as_str() {
+            // PostgreSQL invalid_password / invalid_authorization_specification;
+            // MySQL ER_ACCESS_DENIED_ERROR (SQLSTATE 28000 too).
+            "28P01" | "28000" | "1045" => {
+                return JdbcError::config(
+                    CONNECTION_PASSWORD_CONFIG,
+                    format!("Could not authenticate to {url} as user '{user}': {db}"),
+                )
+            }
+            // invalid_catalog_name / ER_BAD_DB_ERROR (SQLSTATE 42000).
+            "3D000" | "1049" | "42000" => {
+                return JdbcError::config(
+                    CONNECTION_URL_CONFIG,
+                    format!("Database in {url} does not exist or is not accessible: {db}"),
+                )
+            }
+            _ => {}
+        }
+    }
+    JdbcError::config(
+        CONNECTION_URL_CONFIG,
+        format!("Could not connect to {url} as user '{user}': {e}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jdbc_and_plain_urls() {
+        let p = parse_url("jdbc:postgresql://db:5432/shop?user=ann&password=pw&ssl=false");
+        let Ok(p) = p else { panic!("{p:?}") };
+        assert_eq!(p.dialect, Dialect::Postgres);
+        assert_eq!(p.sqlx_url, "postgres://db:5432/shop");
+        assert_eq!(p.user.as_deref(), Some("ann"));
+        assert_eq!(p.password.as_deref(), Some("pw"));
+        for (url, want) in [
+            ("jdbc:mysql://h:3306/d", "mysql://h:3306/d"),
+            ("jdbc:mariadb://h/d", "mysql://h/d"),
+            ("postgres://u:p@h/d", "postgres://u:p@h/d"),
+            ("mysql://h/d", "mysql://h/d"),
+        ] {
+            assert_eq!(
+                parse_url(url).map(|p| p.sqlx_url).ok().as_deref(),
+                Some(want)
+            );
+        }
+        for bad in [
+            "jdbc:oracle:thin:@h:1521:x",
+            "nonsense",
+            "jdbc:postgresql://",
+        ] {
+            let err = parse_url(bad).err();
+            assert_eq!(
+                err.as_ref().and_then(|e| e.key()),
+                Some(CONNECTION_URL_CONFIG)
+            );
+        }
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/d"), "postgres://u:****@h/d");
+        assert_eq!(
+            redact("jdbc:mysql://h/d?user=u&password=secret"),
+            "jdbc:mysql://h/d?user=u&password=****"
+        );
+        assert_eq!(redact("jdbc:postgresql://h/d"), "jdbc:postgresql://h/d");
+    }
+
+    #[test]
+    fn identifiers_are_quoted_per_dialect() {
+        assert_eq!(Dialect::Postgres.quote("a\"b"), "\"a\"\"b\"");
+        assert_eq!(Dialect::MySql.quote("a`b"), "`a``b`");
+        let t = TableId::parse("sales.orders");
+        assert_eq!(t.quoted(Dialect::Postgres), "\"sales\".\"orders\"");
+        assert_eq!(TableId::parse("orders").quoted(Dialect::MySql), "`orders`");
+    }
+}

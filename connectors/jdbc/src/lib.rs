@@ -1,0 +1,97 @@
+//! JDBC source and sink connectors: Confluent's `kafka-connect-jdbc`
+//! (`io.confluent.connect.jdbc.JdbcSourceConnector` / `JdbcSinkConnector`), with its
+//! configuration keys, source partitions and offsets, for PostgreSQL and MariaDB/MySQL.
+//!
+//! There is no JDBC here: `connection.url` takes the `jdbc:postgresql://`,
+//! `jdbc:mysql://` and `jdbc:mariadb://` URLs users already have (and plain
+//! `postgres://` / `mysql://` ones) and talks to the database with sqlx runtime
+//! queries, since the tables are only known at run time.
+//!
+//! * [`sink`]: writes records (Struct values) as rows: insert, upsert or update, with
+//!   keys from the Kafka coordinates, the record key or the value; tombstones delete;
+//!   tables are created and widened from the record schema on request.
+//! * [`source`]: reads tables in bulk, incrementing, timestamp or
+//!   timestamp+incrementing mode, with Confluent's offsets so a restart resumes.
+//!
+//! [`plugins`] registers both under Confluent's class names and short aliases.
+
+use connect_api::config::{ConfigDef, ParsedConfig};
+use connect_api::{ConnectError, ConnectorInstance, ConnectorKind, ConnectorPlugin, Props};
+
+pub mod db;
+pub mod error;
+pub mod sink;
+pub mod source;
+mod types;
+
+pub use error::JdbcError;
+pub use sink::{JdbcSinkConnector, JdbcSinkTask};
+pub use source::{JdbcSourceConnector, JdbcSourceTask};
+
+/// The version both connectors and their tasks report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub const SOURCE_CLASS: &str = "io.confluent.connect.jdbc.JdbcSourceConnector";
+pub const SINK_CLASS: &str = "io.confluent.connect.jdbc.JdbcSinkConnector";
+
+/// The JDBC source and sink connector plugins.
+pub fn plugins() -> Vec<ConnectorPlugin> {
+    vec![
+        ConnectorPlugin {
+            class: SOURCE_CLASS,
+            aliases: &["JdbcSource", "JdbcSourceConnector"],
+            kind: ConnectorKind::Source,
+            version: VERSION,
+            create: || ConnectorInstance::Source(Box::new(JdbcSourceConnector::new())),
+        },
+        ConnectorPlugin {
+            class: SINK_CLASS,
+            aliases: &["JdbcSink", "JdbcSinkConnector"],
+            kind: ConnectorKind::Sink,
+            version: VERSION,
+            create: || ConnectorInstance::Sink(Box::new(JdbcSinkConnector::new())),
+        },
+    ]
+}
+
+/// Parses `props` against `def`, turning a config error into a
+/// [`ConnectError::Config`] naming the offending key.
+pub(crate) fn parse_config(def: &ConfigDef, props: &Props) -> Result<ParsedConfig, ConnectError> {
+    def.parse(props).map_err(|e| match e.key() {
+        Some(key) => ConnectError::config(key, e.to_string()),
+        None => ConnectError::from(e),
+    })
+}
+
+/// A comma-separated list key's items, trimmed, empty ones dropped.
+pub(crate) fn list(parsed: &ParsedConfig, key: &str) -> Vec<String> {
+    parsed
+        .get_list(key)
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugins_answer_to_class_names_and_aliases() {
+        let plugins = plugins();
+        let source = plugins.iter().find(|p| p.kind == ConnectorKind::Source);
+        let sink = plugins.iter().find(|p| p.kind == ConnectorKind::Sink);
+        let (Some(source), Some(sink)) = (source, sink) else {
+            panic!("both kinds registered");
+        };
+        for name in [SOURCE_CLASS, "JdbcSource", "JdbcSourceConnector"] {
+            assert!(source.answers_to(name), "{name}");
+        }
+        for name in [SINK_CLASS, "JdbcSink", "JdbcSinkConnector"] {
+            assert!(sink.answers_to(name), "{name}");
+        }
+        assert!(matches!((source.create)(), ConnectorInstance::Source(_)));
+        assert!(matches!((sink.create)(), ConnectorInstance::Sink(_)));
+    }
+}

@@ -1,0 +1,346 @@
+//! Type mapping both ways: database columns to Connect schemas and values (source),
+//! Connect schemas and values to SQL types and bind parameters (sink).
+
+use bigdecimal::{BigDecimal, ToPrimitive};
+use connect_api::data::logical::{self, DATE_NAME, DECIMAL_NAME, TIMESTAMP_NAME, TIME_NAME};
+use connect_api::{Schema, SchemaBuilder, SchemaRef, SchemaType, Value};
+
+use crate::db::{ColumnInfo, Dialect, Param};
+use crate::error::JdbcError;
+
+/// How a result column is read into a Connect value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColKind {
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Float32,
+    Float64,
+    Bool,
+    Text,
+    Bytes,
+    /// NUMERIC/DECIMAL with a declared scale: a Connect Decimal of that scale.
+    Decimal {
+        scale: i64,
+    },
+    /// PostgreSQL NUMERIC without a declared scale: a Connect Decimal needs a fixed
+    /// scale, so these travel as FLOAT64 (Confluent's `numeric.mapping=best_fit` does
+    /// the same for such columns).
+    NumericFloat,
+    Date,
+    Time,
+    /// A column without time zone, read as UTC (Confluent's default `db.timezone`).
+    Timestamp,
+    TimestampTz,
+    /// Anything else (json, uuid, enums, arrays, ...): selected as text.
+    Other,
+}
+
+/// What the source selects for a column, how it reads it and the field's schema.
+#[derive(Debug, Clone)]
+pub struct SourceColumn {
+    pub name: String,
+    pub select: String,
+    pub kind: ColKind,
+    pub schema: SchemaRef,
+}
+
+/// Maps a table column to what the source reads (Confluent's
+/// `GenericDatabaseDialect.addFieldToSchema`, simplified): nullable columns give
+/// optional fields; NUMERIC/DECIMAL give Decimal; DATE/TIME/TIMESTAMP give the logical
+/// types; MySQL unsigned integers widen (BIGINT UNSIGNED to Decimal(0)).
+pub fn source_column(dialect: Dialect, col: &ColumnInfo) -> SourceColumn {
+    let quoted = dialect.quote(&col.name);
+    let unsigned = dialect == Dialect::MySql && col.column_type.contains("unsigned");
+    let (kind, select) = match (dialect, col.data_type.as_str()) {
+        (Dialect::MySql, "tinyint" | "smallint" | "mediumint" | "int") if unsigned => (
+            ColKind::Int64,
+            format!("CAST({quoted} AS SIGNED) AS {quoted}"),
+        ),
+        (Dialect::MySql, "bigint") if unsigned => (
+            ColKind::Decimal { scale: 0 },
+            format!("CAST({quoted} AS DECIMAL(20,0)) AS {quoted}"),
+        ),
+        (Dialect::MySql, "tinyint") if col.column_type.starts_with("tinyint(1)") => {
+            (ColKind::Bool, quoted.clone())
+        }
+        (Dialect::MySql, "tinyint") => (ColKind::Int8, quoted.clone()),
+        (_, "smallint") => (ColKind::Int16, quoted.clone()),
+        (_, "integer" | "int" | "mediumint") => (ColKind::Int32, quoted.clone()),
+        (_, "bigint") => (ColKind::Int64, quoted.clone()),
+        (Dialect::Postgres, "real") | (Dialect::MySql, "float") => {
+            (ColKind::Float32, quoted.clone())
+        }
+        (_, "double precision" | "double") => (ColKind::Float64, quoted.clone()),
+        (_, "boolean") => (ColKind::Bool, quoted.clone()),
+        (_, "numeric" | "decimal") => match col.scale {
+            Some(scale) => (ColKind::Decimal { scale }, quoted.clone()),
+            None => (ColKind::NumericFloat, quoted.clone()),
+        },
+        (
+            _,
+            "text" | "character varying" | "character" | "varchar" | "char" | "tinytext"
+            | "mediumtext" | "longtext",
+        ) => (ColKind::Text, quoted.clone()),
+        (_, "bytea" | "blob" | "tinyblob" | "mediumblob" | "longblob" | "binary" | "varbinary") => {
+            (ColKind::Bytes, quoted.clone())
+        }
+        (_, "date") => (ColKind::Date, quoted.clone()),
+        (_, "time without time zone" | "time") => (ColKind::Time, quoted.clone()),
+        (_, "timestamp without time zone" | "datetime") => (ColKind::Timestamp, quoted.clone()),
+        // MySQL TIMESTAMP is stored in UTC and shown in the session zone (UTC here).
+        (Dialect::MySql, "timestamp") => (ColKind::Timestamp, quoted.clone()),
+        (_, "timestamp with time zone") => (ColKind::TimestampTz, quoted.clone()),
+        (Dialect::Postgres, _) => (
+            ColKind::Other,
+            format!("CAST({quoted} AS TEXT) AS {quoted}"),
+        ),
+        (Dialect::MySql, _) => (
+            ColKind::Other,
+            format!("CAST({quoted} AS CHAR) AS {quoted}"),
+        ),
+    };
+    let builder = match &kind {
+        ColKind::Int8 => SchemaBuilder::new(SchemaType::Int8),
+        ColKind::Int16 => SchemaBuilder::new(SchemaType::Int16),
+        ColKind::Int32 => SchemaBuilder::new(SchemaType::Int32),
+        ColKind::Int64 => SchemaBuilder::new(SchemaType::Int64),
+        ColKind::Float32 => SchemaBuilder::new(SchemaType::Float32),
+        ColKind::Float64 | ColKind::NumericFloat => SchemaBuilder::new(SchemaType::Float64),
+        ColKind::Bool => SchemaBuilder::new(SchemaType::Boolean),
+        ColKind::Text | ColKind::Other => SchemaBuilder::new(SchemaType::String),
+        ColKind::Bytes => SchemaBuilder::new(SchemaType::Bytes),
+        ColKind::Decimal { scale } => logical::decimal_schema(i32::try_from(*scale).unwrap_or(0)),
+        ColKind::Date => logical::date_schema(),
+        ColKind::Time => logical::time_schema(),
+        ColKind::Timestamp | ColKind::TimestampTz => logical::timestamp_schema(),
+    };
+    SourceColumn {
+        name: col.name.clone(),
+        select,
+        kind,
+        schema: builder.set_optional(col.nullable).build(),
+    }
+}
+
+/// A NUMERIC value as the nearest double (NaN if it has none, which cannot happen for
+/// finite decimals).
+pub fn decimal_to_f64(d: &BigDecimal) -> f64 {
+    d.to_f64().unwrap_or(f64::NAN)
+}
+
+/// The SQL type a sink creates for a field (Confluent's dialects' `getSqlType`).
+/// `key` columns on MySQL need bounded types: TEXT/BLOB cannot be primary keys.
+pub fn sql_type(dialect: Dialect, schema: &Schema, key: bool) -> Result<String, JdbcError> {
+    let logical = schema.name.as_deref();
+    let t = match (dialect, logical) {
+        (Dialect::Postgres, Some(DECIMAL_NAME)) => "DECIMAL".to_string(),
+        (Dialect::MySql, Some(DECIMAL_NAME)) => {
+            let scale = logical::decimal_scale(schema)
+                .map_err(|e| JdbcError::Data(e.message))?
+                .clamp(0, 30);
+            format!("DECIMAL(65,{scale})")
+        }
+        (_, Some(DATE_NAME)) => "DATE".to_string(),
+        (Dialect::Postgres, Some(TIME_NAME)) => "TIME".to_string(),
+        (Dialect::MySql, Some(TIME_NAME)) => "TIME(3)".to_string(),
+        (Dialect::Postgres, Some(TIMESTAMP_NAME)) => "TIMESTAMP".to_string(),
+        (Dialect::MySql, Some(TIMESTAMP_NAME)) => "DATETIME(3)".to_string(),
+        _ => match (dialect, schema.schema_type) {
+            (Dialect::Postgres, SchemaType::Int8 | SchemaType::Int16) => "SMALLINT".into(),
+            (Dialect::MySql, SchemaType::Int8) => "TINYINT".into(),
+            (Dialect::MySql, SchemaType::Int16) => "SMALLINT".into(),
+            (_, SchemaType::Int32) => "INT".into(),
+            (_, SchemaType::Int64) => "BIGINT".into(),
+            (Dialect::Postgres, SchemaType::Float32) => "REAL".into(),
+            (Dialect::MySql, SchemaType::Float32) => "FLOAT".into(),
+            (Dialect::Postgres, SchemaType::Float64) => "DOUBLE PRECISION".into(),
+            (Dialect::MySql, SchemaType::Float64) => "DOUBLE".into(),
+            (Dialect::Postgres, SchemaType::Boolean) => "BOOLEAN".into(),
+            (Dialect::MySql, SchemaType::Boolean) => "TINYINT".into(),
+            (Dialect::Postgres, SchemaType::String) => "TEXT".into(),
+            (Dialect::MySql, SchemaType::String) if key => "VARCHAR(256)".into(),
+            (Dialect::MySql, SchemaType::String) => "TEXT".into(),
+            (Dialect::Postgres, SchemaType::Bytes) => "BYTEA".into(),
+            (Dialect::MySql, SchemaType::Bytes) if key => "VARBINARY(767)".into(),
+            (Dialect::MySql, SchemaType::Bytes) => "BLOB".into(),
+            (_, other) => {
+                return Err(JdbcError::Data(format!(
+                    "{} dialect does not support the Connect type {other}",
+                    dialect.name()
+                )))
+            }
+        },
+    };
+    Ok(t)
+}
+
+/// The bind parameter for `value` under `schema` (a NULL is typed by the schema).
+pub fn to_param(dialect: Dialect, schema: &Schema, value: &Value) -> Result<Param, JdbcError> {
+    let mismatch = || {
+        JdbcError::Data(format!(
+            "Value of type {} does not match schema type {}",
+            value.kind_name(),
+            schema.schema_type
+        ))
+    };
+    let logical = schema.name.as_deref();
+    // Logical values may also arrive in their physical form (e.g. from a converter
+    // that did not know the logical type); convert those first.
+    let value = match (logical, value) {
+        (Some(DECIMAL_NAME | DATE_NAME | TIME_NAME | TIMESTAMP_NAME), v) if !v.is_null() => {
+            logical::to_logical(schema, v.clone()).map_err(|e| JdbcError::Data(e.message))?
+        }
+        (_, v) => v.clone(),
+    };
+    let null = value.is_null();
+    Ok(match logical {
+        Some(DECIMAL_NAME) => match value {
+            Value::Decimal(d) => Param::Decimal(Some(d)),
+            _ if null => Param::Decimal(None),
+            _ => return Err(mismatch()),
+        },
+        Some(DATE_NAME) => match value {
+            Value::Date(d) => Param::Date(Some(d)),
+            _ if null => Param::Date(None),
+            _ => return Err(mismatch()),
+        },
+        Some(TIME_NAME) => match value {
+            Value::Time(t) => Param::Time(Some(t)),
+            _ if null => Param::Time(None),
+            _ => return Err(mismatch()),
+        },
+        Some(TIMESTAMP_NAME) => match value {
+            Value::Timestamp(t) => Param::Timestamp(Some(t.naive_utc())),
+            _ if null => Param::Timestamp(None),
+            _ => return Err(mismatch()),
+        },
+        _ => match (schema.schema_type, value) {
+            (SchemaType::Int8, Value::Int8(v)) if dialect == Dialect::Postgres => {
+                Param::Int16(Some(i16::from(v)))
+            }
+            (SchemaType::Int8, Value::Null) if dialect == Dialect::Postgres => Param::Int16(None),
+            (SchemaType::Int8, Value::Int8(v)) => Param::Int8(Some(v)),
+            (SchemaType::Int8, Value::Null) => Param::Int8(None),
+            (SchemaType::Int16, Value::Int16(v)) => Param::Int16(Some(v)),
+            (SchemaType::Int16, Value::Null) => Param::Int16(None),
+            (SchemaType::Int32, Value::Int32(v)) => Param::Int32(Some(v)),
+            (SchemaType::Int32, Value::Null) => Param::Int32(None),
+            (SchemaType::Int64, Value::Int64(v)) => Param::Int64(Some(v)),
+            (SchemaType::Int64, Value::Null) => Param::Int64(None),
+            (SchemaType::Float32, Value::Float32(v)) => Param::Float32(Some(v)),
+            (SchemaType::Float32, Value::Null) => Param::Float32(None),
+            (SchemaType::Float64, Value::Float64(v)) => Param::Float64(Some(v)),
+            (SchemaType::Float64, Value::Null) => Param::Float64(None),
+            (SchemaType::Boolean, Value::Boolean(v)) => Param::Bool(Some(v)),
+            (SchemaType::Boolean, Value::Null) => Param::Bool(None),
+            (SchemaType::String, Value::String(v)) => Param::Text(Some(v)),
+            (SchemaType::String, Value::Null) => Param::Text(None),
+            (SchemaType::Bytes, Value::Bytes(v)) => Param::Bytes(Some(v)),
+            (SchemaType::Bytes, Value::Null) => Param::Bytes(None),
+            (SchemaType::Array | SchemaType::Map | SchemaType::Struct, _) => {
+                return Err(JdbcError::Data(format!(
+                    "{} dialect does not support the Connect type {}",
+                    dialect.name(),
+                    schema.schema_type
+                )))
+            }
+            _ => return Err(mismatch()),
+        },
+    })
+}
+
+/// A Connect value as an offset number (incrementing columns).
+pub fn value_as_i64(value: &Value) -> Option<i64> {
+    match value {
+        Value::Int8(v) => Some(i64::from(*v)),
+        Value::Int16(v) => Some(i64::from(*v)),
+        Value::Int32(v) => Some(i64::from(*v)),
+        Value::Int64(v) => Some(*v),
+        Value::Decimal(d) => d.to_i64(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(name: &str, data_type: &str, column_type: &str, nullable: bool) -> ColumnInfo {
+        ColumnInfo {
+            name: name.into(),
+            data_type: data_type.into(),
+            nullable,
+            scale: None,
+            column_type: column_type.into(),
+        }
+    }
+
+    #[test]
+    fn columns_map_to_connect_schemas() {
+        let c = source_column(Dialect::Postgres, &col("id", "integer", "int4", false));
+        assert_eq!(c.kind, ColKind::Int32);
+        assert!(!c.schema.optional);
+        let c = source_column(Dialect::MySql, &col("n", "int", "int(10) unsigned", true));
+        assert_eq!(c.kind, ColKind::Int64);
+        assert!(c.select.starts_with("CAST(`n` AS SIGNED)"));
+        assert!(c.schema.optional);
+        let c = source_column(Dialect::MySql, &col("b", "tinyint", "tinyint(1)", true));
+        assert_eq!(c.kind, ColKind::Bool);
+        let mut n = col("price", "numeric", "numeric", false);
+        n.scale = Some(2);
+        let c = source_column(Dialect::Postgres, &n);
+        assert_eq!(c.schema.name.as_deref(), Some(DECIMAL_NAME));
+        assert_eq!(c.schema.parameter("scale"), Some("2"));
+        let c = source_column(Dialect::Postgres, &col("j", "jsonb", "jsonb", true));
+        assert_eq!(c.kind, ColKind::Other);
+        assert_eq!(c.select, "CAST(\"j\" AS TEXT) AS \"j\"");
+        let c = source_column(
+            Dialect::Postgres,
+            &col("t", "timestamp without time zone", "timestamp", false),
+        );
+        assert_eq!(c.schema.name.as_deref(), Some(TIMESTAMP_NAME));
+    }
+
+    #[test]
+    fn schemas_map_to_sql_types() {
+        let s = Schema::string();
+        assert_eq!(
+            sql_type(Dialect::Postgres, &s, true).ok().as_deref(),
+            Some("TEXT")
+        );
+        assert_eq!(
+            sql_type(Dialect::MySql, &s, true).ok().as_deref(),
+            Some("VARCHAR(256)")
+        );
+        assert_eq!(
+            sql_type(Dialect::MySql, &s, false).ok().as_deref(),
+            Some("TEXT")
+        );
+        let d = logical::decimal_schema(3).build();
+        assert_eq!(
+            sql_type(Dialect::MySql, &d, false).ok().as_deref(),
+            Some("DECIMAL(65,3)")
+        );
+        let ts = logical::timestamp_schema().build();
+        assert_eq!(
+            sql_type(Dialect::Postgres, &ts, false).ok().as_deref(),
+            Some("TIMESTAMP")
+        );
+        let arr = SchemaBuilder::array(Schema::string()).build();
+        assert!(sql_type(Dialect::Postgres, &arr, false).is_err());
+    }
+
+    #[test]
+    fn values_bind_with_typed_nulls() {
+        let p = to_param(Dialect::Postgres, &Schema::optional_int8(), &Value::Null);
+        assert_eq!(p.ok(), Some(Param::Int16(None)));
+        let p = to_param(Dialect::MySql, &Schema::int8(), &Value::Int8(3));
+        assert_eq!(p.ok(), Some(Param::Int8(Some(3))));
+        let ts = logical::timestamp_schema().build();
+        let p = to_param(Dialect::Postgres, &ts, &Value::Int64(1_000));
+        assert!(matches!(p, Ok(Param::Timestamp(Some(_)))));
+        assert!(to_param(Dialect::Postgres, &Schema::int32(), &Value::from("x")).is_err());
+    }
+}
