@@ -609,7 +609,10 @@ async fn connector_plugins() {
         let keys: Vec<&String> = p.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["class", "type", "version"]);
     }
-    let types: Vec<&str> = plugins.iter().map(|p| p["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = plugins
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
     assert_eq!(types, ["sink", "source", "sink", "source"]);
     assert_eq!(
         reply.body,
