@@ -21,6 +21,11 @@
 //! * All rows of one `put` are written in one transaction: a failure leaves none of them
 //!   and fails the put (the runtime redelivers). With upsert and a key, replays are
 //!   idempotent.
+//! * A row the database refuses (a constraint, a value out of range): when the
+//!   connector's `errors.*` keys give failed records somewhere to go (a dead letter
+//!   queue, `errors.log.enable`), the put's records are written one by one and the
+//!   refused ones go to the errant record reporter; otherwise the put fails with the
+//!   database's message.
 //!
 //! # Deviations
 //!
@@ -36,8 +41,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use connect_api::{
-    ConfigInfos, ConnectError, Connector, ConnectorContext, Props, Schema, SchemaRef, SchemaType,
-    SinkConnector, SinkRecord, SinkTask, SinkTaskContext, Value,
+    ConfigInfos, ConnectError, Connector, ConnectorContext, ErrantRecordReporter, Props, Schema,
+    SchemaRef, SchemaType, SinkConnector, SinkRecord, SinkTask, SinkTaskContext, Value,
 };
 
 use crate::db::{
@@ -432,6 +437,9 @@ pub struct JdbcSinkTask {
     /// (table, key schema, value schema) combinations already checked against the
     /// table: records of one batch share their schemas, so most rows skip the check.
     checked: Vec<(TableId, Option<SchemaRef>, SchemaRef)>,
+    /// Where rows the database refuses go, when the connector's `errors.*` keys route
+    /// failed records somewhere (Kafka's errant record reporter).
+    reporter: Option<Arc<dyn ErrantRecordReporter>>,
 }
 
 impl JdbcSinkTask {
@@ -1029,7 +1037,8 @@ impl Batcher {
 
 #[async_trait]
 impl SinkTask for JdbcSinkTask {
-    async fn start(&mut self, _context: SinkTaskContext, props: Props) -> Result<(), ConnectError> {
+    async fn start(&mut self, context: SinkTaskContext, props: Props) -> Result<(), ConnectError> {
+        self.reporter = context.errant_record_reporter.clone();
         let settings = SinkSettings::parse(&props)?;
         let db = Db::connect(&settings.connection).await?;
         tracing::info!(
@@ -1085,9 +1094,39 @@ impl SinkTask for JdbcSinkTask {
             rows += 1;
         }
         let statements = batcher.finish(dialect);
-        db.execute_in_transaction(statements)
-            .await
-            .map_err(|e| JdbcError::sql(format!("Failed to write {rows} records"), e))?;
+        let error = match db.execute_in_transaction(statements).await {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        // The database refused a row (a constraint, a value out of range) and failed
+        // records have somewhere to go: write the records one by one, each in its own
+        // transaction, and report the ones refused, as Confluent's sink does. Anything
+        // else (connection lost) fails the put: the batch is retried or the task fails.
+        let Some(reporter) = self.reporter.clone().filter(|_| is_refused_row(&error)) else {
+            return Err(JdbcError::sql(format!("Failed to write {rows} records"), error).into());
+        };
+        tracing::warn!(
+            "the database refused a batch of {rows} records ({error}); writing them one by one to report the refused ones"
+        );
+        for record in &records {
+            let Some(row) = self.row(&settings, record)? else {
+                continue;
+            };
+            let mut one = Batcher::default();
+            one.add(dialect, settings.insert_mode, &row, 1)?;
+            if let Err(e) = db.execute_in_transaction(one.finish(dialect)).await {
+                if !is_refused_row(&e) {
+                    return Err(JdbcError::sql("Failed to write a record".to_string(), e).into());
+                }
+                let why = ConnectError::Other(format!(
+                    "the database refused the record of {}-{} at offset {}: {e}",
+                    record.topic(),
+                    record.record.kafka_partition.unwrap_or(-1),
+                    record.kafka_offset
+                ));
+                reporter.report(record, &why).await?;
+            }
+        }
         Ok(())
     }
 
@@ -1097,6 +1136,13 @@ impl SinkTask for JdbcSinkTask {
         }
         Ok(())
     }
+}
+
+/// Whether the database refused a row for what it holds (a constraint, a type or range
+/// error), as opposed to the connection failing: only those rows can be reported and
+/// skipped.
+fn is_refused_row(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(_))
 }
 
 #[cfg(test)]

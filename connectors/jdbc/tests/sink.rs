@@ -360,3 +360,73 @@ async fn postgres_100k_upserts_replayed_leave_the_table_identical() {
     assert_eq!(digests[1], digests[0], "the replay changed the table");
     task.stop().await.expect("stop");
 }
+
+/// Collects what the task reports, as the runtime's reporter would send it to a DLQ.
+#[derive(Default)]
+struct Collect(std::sync::Mutex<Vec<(i64, String)>>);
+
+impl connect_api::ErrantRecordReporter for Collect {
+    fn report(&self, record: &SinkRecord, error: &ConnectError) -> connect_api::ReportFuture {
+        if let Ok(mut v) = self.0.lock() {
+            v.push((record.kafka_offset, error.to_string()));
+        }
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// A row the database refuses goes to the errant record reporter and the other rows of
+/// the batch are written; without a reporter the put fails and writes nothing.
+async fn refused_rows_are_reported(server: Server) {
+    let reporter = std::sync::Arc::new(Collect::default());
+    let context = SinkTaskContext {
+        errant_record_reporter: Some(reporter.clone()),
+        ..SinkTaskContext::default()
+    };
+    let mut task = JdbcSinkTask::new();
+    task.start(context, upsert_props(&server))
+        .await
+        .expect("start");
+    task.put(vec![record("people", 0, 0, Some(person(0, "first")))])
+        .await
+        .expect("create the table");
+    // Ages are 20 + id % 50: ids 40..49 are 60 or older and now refused.
+    server.sql("ALTER TABLE people ADD CONSTRAINT young CHECK (age < 60)");
+    let batch: Vec<SinkRecord> = (1..=45)
+        .map(|i| record("people", i, i, Some(person(i, "p"))))
+        .collect();
+
+    let mut strict = JdbcSinkTask::new();
+    strict
+        .start(SinkTaskContext::default(), upsert_props(&server))
+        .await
+        .expect("start");
+    let e = strict
+        .put(batch.clone())
+        .await
+        .expect_err("a refused row fails the put without a reporter");
+    assert!(e.to_string().contains("Failed to write"), "{e}");
+    assert_eq!(server.scalar("SELECT COUNT(*) FROM people"), "1");
+
+    task.put(batch).await.expect("put with a reporter");
+    assert_eq!(server.scalar("SELECT COUNT(*) FROM people"), "40");
+    let reported = reporter.0.lock().expect("reports").clone();
+    let offsets: Vec<i64> = reported.iter().map(|(o, _)| *o).collect();
+    assert_eq!(offsets, (40..=45).collect::<Vec<_>>());
+    assert!(
+        reported[0].1.contains("people-0 at offset 40"),
+        "{}",
+        reported[0].1
+    );
+    task.stop().await.expect("stop");
+    strict.stop().await.expect("stop");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_refused_rows_are_reported() {
+    refused_rows_are_reported(Server::postgres()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_refused_rows_are_reported() {
+    refused_rows_are_reported(Server::mariadb()).await;
+}
