@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use raftconnect_raft::{Command, CommandOutcome, Fence, InstanceId, RunState, Status, Store};
+use raftconnect_raft::{
+    Command, CommandOutcome, Fence, InstanceId, RunState, Status, Store, StoreError,
+};
 use tracing::{info, warn};
 
 use super::errors::metrics::TaskMetricsRegistry;
@@ -45,8 +47,26 @@ impl WorkerContext {
             status,
             fence,
         };
-        if let Err(e) = self.store.submit(cmd).await {
+        // A status is what users and tools go by: when the cluster has no quorum for a
+        // moment (an election), keep trying for a while rather than leave the last
+        // status standing (a stopped connector would show RUNNING for good).
+        if let Err(e) = self.submit_retrying(cmd).await {
             warn!(%id, "could not record status: {e}");
+        }
+    }
+
+    /// Submits `cmd`, retrying for up to a minute while the cluster has no quorum: for
+    /// writes nothing else would retry (statuses, a stopped connector's task configs).
+    pub async fn submit_retrying(&self, cmd: Command) -> Result<CommandOutcome, StoreError> {
+        let deadline = std::time::Instant::now() + STATUS_RETRY;
+        loop {
+            match self.store.submit(cmd.clone()).await {
+                Err(StoreError::Unavailable(e)) if std::time::Instant::now() < deadline => {
+                    warn!("cluster write not accepted yet, retrying: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+                other => return other,
+            }
         }
     }
 
@@ -70,6 +90,9 @@ impl WorkerContext {
         }
     }
 }
+
+/// How long a status write is retried while the cluster has no quorum.
+const STATUS_RETRY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl WorkerContext {
     /// Claims a new run of a task before it reads its offsets ([`Command::ClaimRun`]):

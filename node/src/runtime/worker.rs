@@ -397,7 +397,7 @@ impl Worker {
                     tasks: Vec::new(),
                     fence: fence.clone(),
                 };
-                if let Err(e) = ctx.store.submit(cmd).await {
+                if let Err(e) = ctx.submit_retrying(cmd).await {
                     warn!(connector = %name, "could not clear task configs: {e}");
                 }
             }
