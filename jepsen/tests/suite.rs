@@ -36,12 +36,24 @@ fn jepsen(args: &[&str], results: &Path) -> String {
     let tail: Vec<&str> = stderr.lines().rev().take(60).collect();
     assert!(
         out.status.success(),
-        "jepsen {args:?} exited with {:?}\n{stdout}\n{}\n--- stderr (tail)\n{}",
+        "jepsen {args:?} exited with {:?}; results, node logs included, kept in {}\n{stdout}\n{}\n--- stderr (tail)\n{}",
         out.status.code(),
+        results.display(),
         summaries.join("\n"),
         tail.into_iter().rev().collect::<Vec<_>>().join("\n")
     );
+    // Passed: nothing to look into.
+    let _ = std::fs::remove_dir_all(results);
     stdout
+}
+
+/// A results directory that outlives a failed run (its node logs are the evidence).
+fn results_dir() -> PathBuf {
+    tempfile::Builder::new()
+        .prefix("raftconnect-jepsen-")
+        .tempdir()
+        .expect("results dir")
+        .keep()
 }
 
 #[test]
@@ -78,9 +90,8 @@ fn every_nemesis_passes_a_short_run() {
             "no verdict for {nemesis}:\n{stdout}"
         );
     }
-    let results = tempfile::tempdir().expect("results dir");
     jepsen(
         &["run", "--nemesis", "pause", "--time-limit", "45"],
-        results.path(),
+        &results_dir(),
     );
 }

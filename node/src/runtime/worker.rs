@@ -83,6 +83,8 @@ pub struct Worker {
     /// old one to end (its last offset commit included), even when the old one was
     /// stopped long before (a lost lease) and the new one starts when the lease is back.
     stopping: HashMap<InstanceId, Finished>,
+    /// Hand-overs of instances not running here that this node has released.
+    released: Vec<(InstanceId, u64)>,
     /// Connectors whose STOPPED status has been recorded (generation).
     stopped_reported: HashMap<String, u64>,
     shutting_down: bool,
@@ -95,6 +97,7 @@ impl Worker {
             placement,
             instances: HashMap::new(),
             stopping: HashMap::new(),
+            released: Vec::new(),
             stopped_reported: HashMap::new(),
             shutting_down: false,
         }
@@ -336,6 +339,7 @@ impl Worker {
                 self.stop_instance(&id);
             }
         }
+        self.release_idle_handovers();
         for StoppedConnector {
             name,
             generation,
@@ -372,6 +376,44 @@ impl Worker {
             }
             info!(%id, generation = w.generation, epoch = ?w.fence.as_ref().map(|f| f.epoch), "starting");
             self.start_instance(ctx, id, w);
+        }
+    }
+
+    /// Releases instances moved off this node that run nothing here (a STOPPED
+    /// connector's instance, one stopped long ago): nothing else would write their
+    /// `Release`, and the new owner would wait for it for as long as this node lives.
+    fn release_idle_handovers(&mut self) {
+        let Placement::Assigned { node, .. } = &self.placement else {
+            return;
+        };
+        let node = *node;
+        let idle: Vec<(InstanceId, u64)> = self.ctx.store.state().read(|s| {
+            s.assignment
+                .iter()
+                .filter_map(|(id, a)| match a.pending_release {
+                    Some((n, epoch)) if n == node => Some((id.clone(), epoch)),
+                    _ => None,
+                })
+                .collect()
+        });
+        self.released.retain(|r| idle.contains(r));
+        for (id, epoch) in idle {
+            let busy = self.instances.contains_key(&id)
+                || self.stopping.get(&id).is_some_and(|f| f.peek().is_none());
+            if busy || self.released.contains(&(id.clone(), epoch)) {
+                continue;
+            }
+            self.released.push((id.clone(), epoch));
+            let ctx = self.ctx.clone();
+            tokio::spawn(async move {
+                let cmd = Command::Release {
+                    instance: id.clone(),
+                    epoch,
+                };
+                if let Err(e) = ctx.submit_retrying(cmd).await {
+                    warn!(%id, "could not release: {e} (the leader releases it once this node counts as dead)");
+                }
+            });
         }
     }
 
