@@ -10,8 +10,7 @@
 //!
 //! [`plugins`] registers both under their Java class names and short aliases.
 
-use connect_api::config::{ConfigDef, ParsedConfig};
-use connect_api::{ConnectError, ConnectorInstance, ConnectorKind, ConnectorPlugin, Props};
+use connect_api::{ConnectorInstance, ConnectorKind, ConnectorPlugin};
 
 pub mod sink;
 pub mod source;
@@ -43,16 +42,6 @@ pub fn plugins() -> Vec<ConnectorPlugin> {
             create: || ConnectorInstance::Sink(Box::new(FileStreamSinkConnector::new())),
         },
     ]
-}
-
-/// Parses `props` against `def` (Kafka's `new AbstractConfig(CONFIG_DEF, props)`),
-/// turning a config error into a [`ConnectError::Config`] naming the offending key
-/// (its message is Kafka's `ConfigException` text).
-pub(crate) fn parse_config(def: &ConfigDef, props: &Props) -> Result<ParsedConfig, ConnectError> {
-    def.parse(props).map_err(|e| match e.key() {
-        Some(key) => ConnectError::config(key, e.to_string()),
-        None => ConnectError::from(e),
-    })
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ use connect_api::{
 };
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 
-use crate::{parse_config, VERSION};
+use crate::VERSION;
 
 pub const FILE_CONFIG: &str = "file";
 
@@ -51,7 +51,7 @@ pub fn config_def() -> ConfigDef {
 
 /// The configured file; None for stdout (absent, null or empty).
 fn parse_file(props: &Props) -> Result<Option<String>, ConnectError> {
-    let parsed = parse_config(&config_def(), props)?;
+    let parsed = config_def().parse_connector_config(props)?;
     Ok(parsed
         .get_string(FILE_CONFIG)
         .filter(|f| !f.is_empty())

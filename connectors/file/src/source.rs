@@ -54,7 +54,7 @@ use connect_api::{
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 use tokio::time::Instant;
 
-use crate::{parse_config, VERSION};
+use crate::VERSION;
 
 pub const FILE_CONFIG: &str = "file";
 pub const TOPIC_CONFIG: &str = "topic";
@@ -99,7 +99,7 @@ pub fn config_def() -> ConfigDef {
 
 /// Reads the source settings; `file` is None for stdin (absent, null or empty).
 fn parse_settings(props: &Props) -> Result<(Option<String>, String, i32), ConnectError> {
-    let parsed = parse_config(&config_def(), props)?;
+    let parsed = config_def().parse_connector_config(props)?;
     let file = parsed
         .get_string(FILE_CONFIG)
         .filter(|f| !f.is_empty())

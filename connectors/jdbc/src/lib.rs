@@ -15,8 +15,8 @@
 //!
 //! [`plugins`] registers both under Confluent's class names and short aliases.
 
-use connect_api::config::{ConfigDef, ParsedConfig};
-use connect_api::{ConnectError, ConnectorInstance, ConnectorKind, ConnectorPlugin, Props};
+use connect_api::config::ParsedConfig;
+use connect_api::{ConnectorInstance, ConnectorKind, ConnectorPlugin};
 
 pub mod db;
 pub mod error;
@@ -52,15 +52,6 @@ pub fn plugins() -> Vec<ConnectorPlugin> {
             create: || ConnectorInstance::Sink(Box::new(JdbcSinkConnector::new())),
         },
     ]
-}
-
-/// Parses `props` against `def`, turning a config error into a
-/// [`ConnectError::Config`] naming the offending key.
-pub(crate) fn parse_config(def: &ConfigDef, props: &Props) -> Result<ParsedConfig, ConnectError> {
-    def.parse(props).map_err(|e| match e.key() {
-        Some(key) => ConnectError::config(key, e.to_string()),
-        None => ConnectError::from(e),
-    })
 }
 
 /// A comma-separated list key's items, trimmed, empty ones dropped.

@@ -51,7 +51,7 @@ use crate::db::{
 };
 use crate::error::JdbcError;
 use crate::types::{sql_type, to_param};
-use crate::{list, parse_config, VERSION};
+use crate::{list, VERSION};
 
 pub const INSERT_MODE_CONFIG: &str = "insert.mode";
 pub const BATCH_SIZE_CONFIG: &str = "batch.size";
@@ -241,7 +241,7 @@ pub(crate) fn connection_settings(parsed: &connect_api::ParsedConfig) -> Connect
 
 impl SinkSettings {
     pub fn parse(props: &Props) -> Result<SinkSettings, ConnectError> {
-        let parsed = parse_config(&config_def(), props)?;
+        let parsed = config_def().parse_connector_config(props)?;
         let insert_mode = match parsed
             .get_string(INSERT_MODE_CONFIG)
             .unwrap_or("insert")

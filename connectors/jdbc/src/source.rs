@@ -52,7 +52,7 @@ use crate::db::{ConnectionSettings, Db, Dialect, Param, TableId, CONNECTION_URL_
 use crate::error::JdbcError;
 use crate::sink::{block_on_side, connection_keys, connection_settings};
 use crate::types::{source_column, value_as_i64, ColKind, SourceColumn};
-use crate::{list, parse_config, VERSION};
+use crate::{list, VERSION};
 
 pub const MODE_CONFIG: &str = "mode";
 pub const INCREMENTING_COLUMN_NAME_CONFIG: &str = "incrementing.column.name";
@@ -241,7 +241,7 @@ pub struct SourceSettings {
 
 impl SourceSettings {
     pub fn parse(props: &Props) -> Result<SourceSettings, ConnectError> {
-        let parsed = parse_config(&config_def(), props)?;
+        let parsed = config_def().parse_connector_config(props)?;
         let mode = match parsed.get_string(MODE_CONFIG).unwrap_or_default() {
             "incrementing" => Mode::Incrementing,
             "timestamp" => Mode::Timestamp,
@@ -437,7 +437,7 @@ impl Connector for JdbcSourceConnector {
         }
         *self.tables.lock().unwrap_or_else(|e| e.into_inner()) = tables;
         if settings.include.is_empty() {
-            let parsed = parse_config(&config_def(), &props)?;
+            let parsed = config_def().parse_connector_config(&props)?;
             let interval = Duration::from_millis(
                 u64::try_from(parsed.get_long(TABLE_POLL_INTERVAL_MS_CONFIG))
                     .unwrap_or(60_000)

@@ -13,7 +13,6 @@
 //! per task instance in that directory (see [`log`]), so a checker can collect them
 //! from several processes or containers sharing the directory.
 
-use connect_api::config::{ConfigDef, ParsedConfig};
 use connect_api::{
     ConnectError, ConnectorInstance, ConnectorKind, ConnectorPlugin, DataError, Props,
 };
@@ -102,15 +101,6 @@ impl From<VerifiableError> for ConnectError {
             }
         }
     }
-}
-
-/// Parses `props` against `def`, turning a config error into a [`ConnectError::Config`]
-/// naming the offending key.
-pub(crate) fn parse_config(def: &ConfigDef, props: &Props) -> Result<ParsedConfig, ConnectError> {
-    def.parse(props).map_err(|e| match e.key() {
-        Some(key) => ConnectError::config(key, e.to_string()),
-        None => ConnectError::from(e),
-    })
 }
 
 /// Milliseconds since the epoch, the `time_ms` of every line.

@@ -32,8 +32,7 @@ use serde::Serialize;
 
 use crate::log::{push_line, LineLog};
 use crate::{
-    now_ms, numbered_task_configs, parse_config, VerifiableError, ID_CONFIG, LOG_DIR_CONFIG,
-    NAME_CONFIG, VERSION,
+    now_ms, numbered_task_configs, VerifiableError, ID_CONFIG, LOG_DIR_CONFIG, NAME_CONFIG, VERSION,
 };
 
 /// The connector's keys: Kafka's sink has none of its own; ours has the log directory.
@@ -89,7 +88,7 @@ impl Connector for VerifiableSinkConnector {
         _context: ConnectorContext,
         props: Props,
     ) -> Result<(), ConnectError> {
-        parse_config(&config_def(), &props)?;
+        config_def().parse_connector_config(&props)?;
         self.props = props;
         Ok(())
     }
@@ -245,7 +244,7 @@ impl VerifiableSinkTask {
 #[async_trait]
 impl SinkTask for VerifiableSinkTask {
     async fn start(&mut self, _context: SinkTaskContext, props: Props) -> Result<(), ConnectError> {
-        let parsed = parse_config(&task_config_def(), &props)?;
+        let parsed = task_config_def().parse_connector_config(&props)?;
         self.name = parsed
             .get_string(NAME_CONFIG)
             .unwrap_or_default()

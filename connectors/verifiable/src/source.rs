@@ -38,8 +38,7 @@ use tokio::time::Instant;
 
 use crate::log::{push_line, LineLog};
 use crate::{
-    now_ms, numbered_task_configs, parse_config, VerifiableError, ID_CONFIG, LOG_DIR_CONFIG,
-    NAME_CONFIG, VERSION,
+    now_ms, numbered_task_configs, VerifiableError, ID_CONFIG, LOG_DIR_CONFIG, NAME_CONFIG, VERSION,
 };
 
 pub const TOPIC_CONFIG: &str = "topic";
@@ -128,7 +127,7 @@ impl Connector for VerifiableSourceConnector {
         _context: ConnectorContext,
         props: Props,
     ) -> Result<(), ConnectError> {
-        parse_config(&config_def(), &props)?;
+        config_def().parse_connector_config(&props)?;
         self.props = props;
         Ok(())
     }
@@ -334,7 +333,7 @@ impl SourceTask for VerifiableSourceTask {
         context: SourceTaskContext,
         props: Props,
     ) -> Result<(), ConnectError> {
-        let parsed = parse_config(&task_config_def(), &props)?;
+        let parsed = task_config_def().parse_connector_config(&props)?;
         self.name = parsed
             .get_string(NAME_CONFIG)
             .unwrap_or_default()
@@ -476,20 +475,20 @@ mod tests {
     #[test]
     fn validation_names_missing_and_malformed_keys() {
         let def = config_def();
-        let err = parse_config(&def, &Props::new()).unwrap_err();
+        let err = def.parse_connector_config(&Props::new()).unwrap_err();
         assert!(err.to_string().contains("topic"), "{err}");
         let p: Props = [("topic".to_string(), "t".to_string())].into();
-        let err = parse_config(&def, &p).unwrap_err();
+        let err = def.parse_connector_config(&p).unwrap_err();
         assert!(
             matches!(&err, ConnectError::Config { key, .. } if key == THROUGHPUT_CONFIG),
             "{err}"
         );
         let mut p = p;
         p.insert(THROUGHPUT_CONFIG.into(), "fast".into());
-        let err = parse_config(&def, &p).unwrap_err();
+        let err = def.parse_connector_config(&p).unwrap_err();
         assert!(err.to_string().contains(THROUGHPUT_CONFIG), "{err}");
         p.insert(THROUGHPUT_CONFIG.into(), "-1".into());
-        parse_config(&def, &p).unwrap();
+        def.parse_connector_config(&p).unwrap();
         let infos = def.validate(&Props::new());
         assert_eq!(infos.error_count, 2, "{infos:?}");
     }

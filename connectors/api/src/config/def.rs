@@ -283,6 +283,19 @@ impl ConfigDef {
         undefined
     }
 
+    /// [`ConfigDef::parse`] for a connector or task: an error naming a key becomes
+    /// [`ConnectError::Config`] with that key (the message is Kafka's
+    /// `ConfigException` text), so validation and REST errors can point at the key.
+    pub fn parse_connector_config(
+        &self,
+        props: &Props,
+    ) -> Result<ParsedConfig, crate::ConnectError> {
+        self.parse(props).map_err(|e| match e.key() {
+            Some(key) => crate::ConnectError::config(key, e.to_string()),
+            None => crate::ConnectError::from(e),
+        })
+    }
+
     /// Parses and validates `props` (Kafka's `ConfigDef.parse`): each defined key is
     /// parsed from its value, or takes its default; keys not defined here are ignored
     /// (they stay in [`ParsedConfig::originals`]). Returns the first error, in
