@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::checker::offsets::OffsetSample;
-use crate::checker::{linearizable, offsets, owners, sequences, CheckResult};
+use crate::checker::{self, linearizable, offsets, owners, sequences, CheckResult};
 use crate::history::{Op, OpType};
 use crate::nemesis::{Nemesis, NemesisEvent};
 use crate::pipeline::ConnectorLogs;
@@ -133,27 +133,36 @@ impl Summary {
     }
 }
 
-/// Whether the topic holds every seqno the source saw acknowledged.
-pub fn kafka_has_acknowledged(kafka: &BTreeMap<u32, Vec<u64>>, logs: &ConnectorLogs) -> bool {
-    logs.source_acked.iter().all(|(task, acked)| {
-        let held: BTreeSet<u64> = kafka
+/// Whether `held` has, per task, every seqno of `required`.
+fn covers<'a>(
+    held: &BTreeMap<u32, Vec<u64>>,
+    required: impl IntoIterator<Item = (&'a u32, Vec<u64>)>,
+) -> bool {
+    required.into_iter().all(|(task, need)| {
+        let have: BTreeSet<u64> = held
             .get(task)
             .map(|v| v.iter().copied().collect())
             .unwrap_or_default();
-        acked.iter().all(|s| held.contains(s))
+        need.iter().all(|s| have.contains(s))
     })
+}
+
+/// Whether the topic holds every seqno the source saw acknowledged.
+pub fn kafka_has_acknowledged(kafka: &BTreeMap<u32, Vec<u64>>, logs: &ConnectorLogs) -> bool {
+    covers(
+        kafka,
+        logs.source_acked
+            .iter()
+            .map(|(t, acked)| (t, acked.iter().copied().collect())),
+    )
 }
 
 /// Whether the sink flushed every seqno the topic holds.
 pub fn sink_has_all(kafka: &BTreeMap<u32, Vec<u64>>, logs: &ConnectorLogs) -> bool {
-    kafka.iter().all(|(task, seqnos)| {
-        let flushed: BTreeSet<u64> = logs
-            .sink_flushed
-            .get(task)
-            .map(|v| v.iter().copied().collect())
-            .unwrap_or_default();
-        seqnos.iter().all(|s| flushed.contains(s))
-    })
+    covers(
+        &logs.sink_flushed,
+        kafka.iter().map(|(t, seqnos)| (t, seqnos.clone())),
+    )
 }
 
 pub fn judge(e: &Evidence) -> Summary {
@@ -256,7 +265,7 @@ pub fn judge(e: &Evidence) -> Summary {
     Summary {
         nemesis: e.nemesis.name().to_string(),
         runtime: e.runtime.clone(),
-        valid: checks.iter().all(|c| c.valid),
+        valid: checker::all_valid(&checks),
         skipped: None,
         checks,
         figures: Some(figures),
@@ -281,15 +290,7 @@ pub fn write(dir: &Path, summary: &Summary, e: &Evidence) -> std::io::Result<()>
         e.time_limit.as_secs(),
         summary.verdict()
     );
-    for c in &summary.checks {
-        let _ = writeln!(
-            text,
-            "{} {}: {}",
-            if c.valid { "ok  " } else { "FAIL" },
-            c.name,
-            c.summary
-        );
-    }
+    text.push_str(&checker::summary_table(&summary.checks));
     text.push('\n');
     text.push_str(&Summary::table(std::slice::from_ref(summary)));
     let _ = writeln!(text, "\nnode logs: {}", e.node_logs.display());

@@ -37,12 +37,6 @@ impl CheckResult {
                 .unwrap_or_else(|e| serde_json::Value::String(format!("unserializable: {e}"))),
         }
     }
-
-    /// Renames (e.g. "sequences:sink" when a checker runs more than once).
-    pub fn named(mut self, name: impl Into<String>) -> CheckResult {
-        self.name = name.into();
-        self
-    }
 }
 
 /// True when every result is valid (and there is at least one).
@@ -110,33 +104,6 @@ impl From<&sequences::SequenceReport> for CheckResult {
             summary.push_str("; duplicates where none were allowed");
         }
         CheckResult::new(format!("sequences:{}", r.stage), r.valid, summary, r)
-    }
-}
-
-impl From<&sequences::ContainmentReport> for CheckResult {
-    fn from(r: &sequences::ContainmentReport) -> Self {
-        let mut summary = format!(
-            "{} tasks; {} missing from {} that {} holds, {} not from {}",
-            r.tasks.len(),
-            r.total_missing,
-            r.stage,
-            r.reference_stage,
-            r.total_extra,
-            r.reference_stage
-        );
-        for t in r.tasks.iter().filter(|t| !t.valid) {
-            summary.push_str(&format!(" (task {}: missing {}", t.task, t.missing));
-            if t.extra_count > 0 {
-                summary.push_str(&format!(", extra {}", t.extra));
-            }
-            summary.push(')');
-        }
-        CheckResult::new(
-            format!("contains:{}-has-{}", r.stage, r.reference_stage),
-            r.valid,
-            summary,
-            r,
-        )
     }
 }
 
@@ -224,6 +191,5 @@ mod tests {
         let back: Vec<CheckResult> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, results);
         assert!(!all_valid(&[]));
-        assert_eq!(results[1].clone().named("x").name, "x");
     }
 }

@@ -116,18 +116,7 @@ impl Worker {
         if let Some(fence) = running.fence.clone() {
             // Once it has stopped (offsets committed), hand it over: if the instance
             // moved, its new owner is waiting for this.
-            let ctx = self.ctx.clone();
-            let finished = running.finished.clone();
-            tokio::spawn(async move {
-                finished.await;
-                let cmd = Command::Release {
-                    instance: fence.instance.clone(),
-                    epoch: fence.epoch,
-                };
-                if let Err(e) = ctx.store.submit(cmd).await {
-                    warn!(id = %fence.instance, "could not release: {e} (the leader releases it once this node counts as dead)");
-                }
-            });
+            self.release(fence.instance, fence.epoch, Some(running.finished.clone()));
         }
         Some(running.finished)
     }
@@ -404,17 +393,26 @@ impl Worker {
                 continue;
             }
             self.released.push((id.clone(), epoch));
-            let ctx = self.ctx.clone();
-            tokio::spawn(async move {
-                let cmd = Command::Release {
-                    instance: id.clone(),
-                    epoch,
-                };
-                if let Err(e) = ctx.submit_retrying(cmd).await {
-                    warn!(%id, "could not release: {e} (the leader releases it once this node counts as dead)");
-                }
-            });
+            self.release(id, epoch, None);
         }
+    }
+
+    /// Writes `Release` for `instance` under `epoch` (after `after`, the run's end),
+    /// retrying while the cluster has no quorum.
+    fn release(&self, instance: InstanceId, epoch: u64, after: Option<Finished>) {
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            if let Some(finished) = after {
+                finished.await;
+            }
+            let cmd = Command::Release {
+                instance: instance.clone(),
+                epoch,
+            };
+            if let Err(e) = ctx.submit_retrying(cmd).await {
+                warn!(id = %instance, "could not release: {e} (the leader releases it once this node counts as dead)");
+            }
+        });
     }
 
     /// A STOPPED connector: no instances, no task configs, status STOPPED (Kafka 3.5+).
