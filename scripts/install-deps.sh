@@ -20,3 +20,4 @@ rustup component list --installed 2>/dev/null | grep -q clippy || rustup compone
 "$here/install-tansu.sh"
 # PostgreSQL and MariaDB binaries for the JDBC connector's tests (no services started).
 "$here/install-databases.sh"
+"$here/install-test-servers.sh"

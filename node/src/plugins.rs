@@ -11,6 +11,9 @@ impl Plugins {
         let mut connectors = connect_file::plugins();
         connectors.extend(connect_verifiable::plugins());
         connectors.extend(connect_jdbc::plugins());
+        connectors.extend(connect_s3::plugins());
+        connectors.extend(connect_elasticsearch::plugins());
+        connectors.extend(connect_cdc::plugins());
         if crate::runtime::errors::test_plugins::enabled() {
             connectors.extend(crate::runtime::errors::test_plugins::plugins());
         }

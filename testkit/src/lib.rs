@@ -6,7 +6,9 @@ pub mod broker;
 pub mod cluster;
 pub mod database;
 pub mod http;
+pub mod opensearch;
 pub mod process;
+pub mod s3;
 
 pub use broker::{create_topic, tansu_bin, Broker};
 pub use cluster::Cluster;

@@ -1,0 +1,1 @@
+//! An OpenSearch-compatible server (osmem-server) for the Elasticsearch sink's tests.
