@@ -13,9 +13,12 @@
 mod config;
 mod error;
 mod json;
+mod plugin_config;
 mod simple;
-mod string;
+pub(crate) mod string;
 mod values;
+
+pub use plugin_config::config_def;
 
 use connect_api::{Props, SchemaRef, Value};
 

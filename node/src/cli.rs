@@ -262,7 +262,7 @@ fn standalone(
         }
         let worker = actix::Actor::start(Worker::new(ctx, Placement::Everything));
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let rest = tokio::spawn(crate::rest::serve(herder, config.listener, async move {
+        let rest = tokio::spawn(crate::rest::serve(herder, config.listener, config.rest_tls.clone(), async move {
             let _ = stop_rx.await;
         }));
         info!(listener = %config.listener, worker_id = %config.worker_id, "standalone worker started");
@@ -439,7 +439,7 @@ fn distributed(
         };
         let worker = actix::Actor::start(Worker::new(ctx, placement));
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let rest = tokio::spawn(crate::rest::serve(herder, config.listener, async move {
+        let rest = tokio::spawn(crate::rest::serve(herder, config.listener, config.rest_tls.clone(), async move {
             let _ = stop_rx.await;
         }));
         info!(node = node.id, raft = %node.info.raft_addr, rest = %config.listener, "cluster node started");

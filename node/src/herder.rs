@@ -968,7 +968,7 @@ impl Herder {
 
     /// `GET /connector-plugins/{plugin}/config` (Kafka 3.2+): the keys a plugin takes.
     /// For a connector, the framework's keys and the connector's own; for a
-    /// transformation or predicate, its ConfigDef. None for an unknown plugin.
+    /// transformation, predicate or converter, its ConfigDef. None for an unknown plugin.
     pub fn plugin_config(&self, plugin: &str) -> Option<Vec<ConfigKeyInfo>> {
         if let Some(p) = self.plugins.find(plugin) {
             let config: Props = [("connector.class".to_string(), p.class.to_string())].into();
@@ -985,7 +985,8 @@ impl Herder {
         }
         let def = smt::registry::find_transform(plugin)
             .map(|t| (t.config_def)())
-            .or_else(|| smt::registry::find_predicate(plugin).map(|p| (p.config_def)()))?;
+            .or_else(|| smt::registry::find_predicate(plugin).map(|p| (p.config_def)()))
+            .or_else(|| converters::config_def(plugin))?;
         Some(def.keys().map(|k| k.info()).collect())
     }
 

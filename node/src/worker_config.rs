@@ -24,6 +24,8 @@ pub enum WorkerConfigError {
     Provider(#[from] crate::config_providers::ProviderError),
     #[error("Invalid value for configuration {key}: {reason}")]
     Auth { key: &'static str, reason: String },
+    #[error("Invalid configuration for the https listener: {0}")]
+    Tls(#[from] crate::rest::tls::TlsConfigError),
 }
 
 /// Keys we read, with Kafka's defaults.
@@ -41,6 +43,8 @@ pub struct WorkerConfig {
     pub offset_flush_timeout: Duration,
     pub task_shutdown_timeout: Duration,
     pub listener: SocketAddr,
+    /// Set when the listener is `https://`: the REST API's TLS settings.
+    pub rest_tls: Option<crate::rest::tls::RestTls>,
     /// What statuses report as `worker_id` (Kafka's advertised host:port).
     pub worker_id: String,
     pub data_dir: PathBuf,
@@ -92,9 +96,9 @@ fn prefixed(props: &Props, prefix: &str) -> Props {
         .collect()
 }
 
-/// Parses Kafka's `listeners` (e.g. `http://:8083,http://0.0.0.0:8084`): the first
-/// HTTP listener; an empty host means all interfaces, as in Kafka.
-fn parse_listener(value: &str) -> Result<SocketAddr, WorkerConfigError> {
+/// Parses Kafka's `listeners` (e.g. `http://:8083,https://0.0.0.0:8443`): the first
+/// listener, and whether it is https; an empty host means all interfaces, as in Kafka.
+fn parse_listener(value: &str) -> Result<(SocketAddr, bool), WorkerConfigError> {
     let invalid = |reason: &str| WorkerConfigError::Invalid {
         key: "listeners",
         value: value.to_string(),
@@ -105,29 +109,37 @@ fn parse_listener(value: &str) -> Result<SocketAddr, WorkerConfigError> {
         .map(str::trim)
         .find(|s| !s.is_empty())
         .ok_or_else(|| invalid("no listener given"))?;
-    let rest = first
-        .strip_prefix("http://")
-        .ok_or_else(|| invalid("only http:// listeners are supported"))?;
+    let (rest, https) = match first.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => (rest, false),
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => (rest, true),
+        _ => return Err(invalid("expected http://host:port or https://host:port")),
+    };
     let rest = rest.trim_end_matches('/');
     let (host, port) = rest
         .rsplit_once(':')
-        .ok_or_else(|| invalid("expected http://host:port"))?;
+        .ok_or_else(|| invalid("expected http://host:port or https://host:port"))?;
     let port: u16 = port.parse().map_err(|_| invalid("port is not a number"))?;
     let host = match host.trim_start_matches('[').trim_end_matches(']') {
         "" => "0.0.0.0",
         "localhost" => "127.0.0.1",
         h => h,
     };
-    format!("{host}:{port}")
+    let addr = format!("{host}:{port}")
         .parse::<SocketAddr>()
         .or_else(|_| format!("[{host}]:{port}").parse())
-        .map_err(|_| invalid("host must be an IP address or localhost"))
+        .map_err(|_| invalid("host must be an IP address or localhost"))?;
+    Ok((addr, https))
 }
 
 impl WorkerConfig {
     pub fn from_props(props: Props) -> Result<Self, WorkerConfigError> {
         let get = |k: &str, d: &str| props.get(k).cloned().unwrap_or_else(|| d.to_string());
-        let listener = parse_listener(&get("listeners", "http://:8083"))?;
+        let (listener, https) = parse_listener(&get("listeners", "http://:8083"))?;
+        let rest_tls = if https {
+            Some(crate::rest::tls::RestTls::from_props(&props)?)
+        } else {
+            None
+        };
         let advertised_host = props
             .get("rest.advertised.host.name")
             .cloned()
@@ -176,6 +188,7 @@ impl WorkerConfig {
             "config.providers",
             "rest.auth.basic.users",
         ];
+        let tls_keys = crate::rest::tls::KEYS;
         for key in props.keys() {
             if known.contains(&key.as_str())
                 || ACCEPTED_NOT_USED.contains(&key.as_str())
@@ -183,6 +196,10 @@ impl WorkerConfig {
                 || crate::cluster_config::IGNORED_KAFKA_KEYS.contains(&key.as_str())
                 || known_prefixes.iter().any(|p| key.starts_with(p))
                 || key.starts_with("config.providers.")
+                || tls_keys.contains(&key.as_str())
+                || key
+                    .strip_prefix(crate::rest::tls::LISTENER_PREFIX)
+                    .is_some_and(|k| tls_keys.contains(&k))
             {
                 continue;
             }
@@ -212,6 +229,7 @@ impl WorkerConfig {
             offset_flush_timeout: millis(&props, "offset.flush.timeout.ms", 5_000)?,
             task_shutdown_timeout: millis(&props, "task.shutdown.graceful.timeout.ms", 5_000)?,
             listener,
+            rest_tls,
             worker_id: format!("{advertised_host}:{advertised_port}"),
             data_dir,
             producer_overrides: prefixed(&props, "producer."),
@@ -283,7 +301,10 @@ mod tests {
         let e =
             WorkerConfig::from_props(props(&[("offset.flush.interval.ms", "soon")])).unwrap_err();
         assert!(e.to_string().contains("offset.flush.interval.ms"), "{e}");
-        let e = WorkerConfig::from_props(props(&[("listeners", "https://:1")])).unwrap_err();
+        let e = WorkerConfig::from_props(props(&[("listeners", "ftp://:1")])).unwrap_err();
         assert!(e.to_string().contains("listeners"), "{e}");
+        // https needs a keystore, and says which key is missing.
+        let e = WorkerConfig::from_props(props(&[("listeners", "https://:1")])).unwrap_err();
+        assert!(e.to_string().contains("ssl.keystore.location"), "{e}");
     }
 }

@@ -25,6 +25,7 @@ pub mod loggers;
 pub mod openapi;
 pub mod plugins;
 pub mod root;
+pub mod tls;
 
 #[cfg(test)]
 mod fuzz_tests;
@@ -56,11 +57,12 @@ pub enum RestError {
     Bind { addr: SocketAddr, reason: String },
 }
 
-/// Serves the API on `addr` until `shutdown` resolves. Binding errors are returned
-/// before serving starts.
+/// Serves the API on `addr` (over TLS when `tls` is set) until `shutdown` resolves.
+/// Binding errors are returned before serving starts.
 pub async fn serve(
     herder: Arc<Herder>,
     addr: SocketAddr,
+    tls: Option<tls::RestTls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RestError> {
     let listener = tokio::net::TcpListener::bind(addr)
@@ -70,15 +72,21 @@ pub async fn serve(
             reason: e.to_string(),
         })?;
     let local = listener.local_addr().unwrap_or(addr);
-    tracing::info!(listener = %local, "REST API listening");
+    tracing::info!(listener = %format!("{}://{local}", tls::scheme(tls.as_ref())), "REST API listening");
     let auth = herder.rest_auth();
     // Cluster-scope log levels (`PUT /admin/loggers/..?scope=cluster`) apply here too.
     let levels = tokio::spawn(loggers::follow(herder.clone()));
-    warp::serve(auth::protect(auth, routes(herder)))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    let filter = auth::protect(auth, routes(herder));
+    match tls {
+        Some(tls) => tls::serve(listener, tls, filter, shutdown).await,
+        None => {
+            warp::serve(filter)
+                .incoming(listener)
+                .graceful(shutdown)
+                .run()
+                .await
+        }
+    }
     levels.abort();
     Ok(())
 }

@@ -909,7 +909,7 @@ async fn serve_answers_over_http_and_stops_on_shutdown() {
         l.local_addr().unwrap()
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(super::serve(api.herder.clone(), addr, async move {
+    let server = tokio::spawn(super::serve(api.herder.clone(), addr, None, async move {
         let _ = stop_rx.await;
     }));
 
@@ -940,7 +940,7 @@ async fn serve_answers_over_http_and_stops_on_shutdown() {
     assert!(response.ends_with("[]"), "{response}");
 
     // A second server on the same address fails to bind, with the address named.
-    let err = super::serve(api.herder.clone(), addr, async {})
+    let err = super::serve(api.herder.clone(), addr, None, async {})
         .await
         .unwrap_err();
     assert!(
