@@ -13,5 +13,6 @@ pub mod s3;
 pub use broker::{create_topic, tansu_bin, Broker};
 pub use cluster::Cluster;
 pub use database::{MariaDb, Postgres};
+pub use opensearch::SearchServer;
 pub use process::{free_port, wait_until, Worker};
 pub use s3::S3Server;
