@@ -8,8 +8,8 @@
 
 use std::path::PathBuf;
 
-use crate::config::{AWS_ACCESS_KEY_ID_CONFIG, AWS_SECRET_ACCESS_KEY_CONFIG};
 use crate::error::S3Error;
+use crate::keys::{AWS_ACCESS_KEY_ID_CONFIG, AWS_SECRET_ACCESS_KEY_CONFIG};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {

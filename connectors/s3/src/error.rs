@@ -71,3 +71,13 @@ impl From<S3Error> for ConnectError {
         }
     }
 }
+
+/// `topic-partition@offset`, for errors about one record.
+pub(crate) fn coordinates(record: &connect_api::SinkRecord) -> String {
+    format!(
+        "{}-{}@{}",
+        record.topic(),
+        record.kafka_partition(),
+        record.kafka_offset
+    )
+}

@@ -34,6 +34,7 @@ pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod format;
+pub mod keys;
 pub mod partitioner;
 pub mod sigv4;
 pub mod sink;

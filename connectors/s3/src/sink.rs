@@ -20,8 +20,7 @@ use crate::config::{
     REGION_CONFIG, S3_BUCKET_CONFIG, STORE_URL_CONFIG,
 };
 use crate::credentials;
-use crate::error::S3Error;
-use crate::partitioner::coordinates;
+use crate::error::{coordinates, S3Error};
 use crate::writer::TopicPartitionWriter;
 use crate::VERSION;
 

@@ -4,8 +4,7 @@
 use connect_api::{SinkRecord, Value};
 
 use super::RecordEncoder;
-use crate::error::S3Error;
-use crate::partitioner::coordinates;
+use crate::error::{coordinates, S3Error};
 
 pub struct ByteArrayEncoder {
     separator: Vec<u8>,

@@ -4,8 +4,7 @@ use connect_api::{Props, SinkRecord};
 use converters::{Converter, JsonConverter};
 
 use super::RecordEncoder;
-use crate::error::S3Error;
-use crate::partitioner::coordinates;
+use crate::error::{coordinates, S3Error};
 
 pub struct JsonEncoder {
     converter: JsonConverter,

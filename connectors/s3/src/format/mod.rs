@@ -16,11 +16,11 @@ mod parquet;
 
 use connect_api::{ConnectError, ParsedConfig, SinkRecord};
 
-use crate::config::{
+use crate::error::S3Error;
+use crate::keys::{
     BYTEARRAY_EXTENSION_CONFIG, BYTEARRAY_SEPARATOR_CONFIG, FORMAT_CLASS_CONFIG,
     JSON_DECIMAL_FORMAT_CONFIG, PARQUET_CODEC_CONFIG,
 };
-use crate::error::S3Error;
 
 pub use self::bytearray::ByteArrayEncoder;
 pub use self::json::JsonEncoder;

@@ -23,8 +23,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{Type, TypePtr};
 
 use super::RecordEncoder;
-use crate::error::S3Error;
-use crate::partitioner::coordinates;
+use crate::error::{coordinates, S3Error};
 
 /// Rows per row group: deterministic (a rewritten file is byte-identical) and small
 /// enough to bound memory.

@@ -12,10 +12,8 @@ mod time;
 
 use connect_api::{ConnectError, ParsedConfig, SinkRecord, Value};
 
-use crate::config::{
-    DIRECTORY_DELIM_CONFIG, PARTITIONER_CLASS_CONFIG, PARTITION_FIELD_NAME_CONFIG,
-};
-use crate::error::S3Error;
+use crate::error::{coordinates, S3Error};
+use crate::keys::{DIRECTORY_DELIM_CONFIG, PARTITIONER_CLASS_CONFIG, PARTITION_FIELD_NAME_CONFIG};
 
 pub use joda::JodaPattern;
 pub use time::{TimeBased, TimestampExtractor, Zone};
@@ -115,16 +113,6 @@ impl Partitioner {
     pub fn partitioned_path(&self, topic: &str, encoded: &str, delim: &str) -> String {
         format!("{topic}{delim}{encoded}")
     }
-}
-
-/// `topic-partition@offset`, for errors about one record.
-pub(crate) fn coordinates(record: &SinkRecord) -> String {
-    format!(
-        "{}-{}@{}",
-        record.topic(),
-        record.kafka_partition(),
-        record.kafka_offset
-    )
 }
 
 /// The value at a dotted path of a record value: through structs and string-keyed maps.

@@ -4,12 +4,12 @@ use chrono::{DateTime, FixedOffset, LocalResult, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use connect_api::{ConnectError, ParsedConfig, SinkRecord, Value};
 
-use super::{coordinates, field_at, JodaPattern};
-use crate::config::{
+use super::{field_at, JodaPattern};
+use crate::error::{coordinates, S3Error};
+use crate::keys::{
     LOCALE_CONFIG, PARTITION_DURATION_MS_CONFIG, PATH_FORMAT_CONFIG, TIMESTAMP_EXTRACTOR_CONFIG,
     TIMESTAMP_FIELD_CONFIG, TIMEZONE_CONFIG,
 };
-use crate::error::S3Error;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -281,7 +281,7 @@ impl TimeBased {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::PARTITIONER_CLASS_CONFIG;
+    use crate::keys::PARTITIONER_CLASS_CONFIG;
     use crate::partitioner::tests::{partitioner, record};
     use crate::partitioner::Partitioner;
     use connect_api::{Schema, SchemaBuilder, Struct};
