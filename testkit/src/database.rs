@@ -153,7 +153,16 @@ fn stop(child: &mut Child, signal: &str) {
 impl Postgres {
     /// Initialises a cluster in a tempdir and starts `postgres` on a free port; returns
     /// once it accepts connections. Panics (with the server's log) if it cannot.
+    ///
+    /// The server is ready for logical replication (CDC): `wal_level=logical`, with
+    /// replication slots and WAL senders to spare.
     pub fn start() -> Postgres {
+        Postgres::start_with(&[])
+    }
+
+    /// [`Postgres::start`] with extra server settings (`-c name=value`), which win
+    /// over the defaults (e.g. `("wal_level", "replica")`).
+    pub fn start_with(settings: &[(&str, &str)]) -> Postgres {
         let bin = postgres_bin_dir();
         let identity = postgres_identity();
         let dir = tempfile::Builder::new()
@@ -200,6 +209,13 @@ impl Postgres {
                 .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
                 .args(["-c", "full_page_writes=off", "-c", "max_connections=50"])
                 .args(["-c", "shared_buffers=16MB", "-c", "TimeZone=UTC"])
+                .args(["-c", "wal_level=logical", "-c", "max_replication_slots=10"])
+                .args(["-c", "max_wal_senders=10"])
+                .args(
+                    settings
+                        .iter()
+                        .flat_map(|(k, v)| ["-c".to_string(), format!("{k}={v}")]),
+                )
                 .stdin(Stdio::null())
                 .stdout(log_file(&log))
                 .stderr(log_file(&dir.path().join("postgres.err"))),
@@ -296,7 +312,17 @@ impl MariaDb {
     /// Creates a data directory in a tempdir (mariadb-install-db) and starts `mariadbd`
     /// on a free port with a password user [`USER`] and database [`DATABASE`]; returns
     /// once it accepts that user. Panics (with the server's log) if it cannot.
+    ///
+    /// The server keeps a row-based binary log (`log-bin`, `server-id=1`,
+    /// `binlog_format=ROW`, `binlog_row_image=FULL`) so binlog CDC can read it; [`USER`]
+    /// has every privilege, REPLICATION SLAVE / CLIENT, RELOAD and SELECT included.
     pub fn start() -> MariaDb {
+        MariaDb::start_with(&[])
+    }
+
+    /// [`MariaDb::start`] with extra server options (`--name=value`), which win over
+    /// the defaults (e.g. `("binlog_format", "STATEMENT")`).
+    pub fn start_with(settings: &[(&str, &str)]) -> MariaDb {
         let dir = tempfile::Builder::new()
             .prefix("raftconnect-mariadb")
             .tempdir()
@@ -350,7 +376,12 @@ impl MariaDb {
                 "--innodb-flush-log-at-trx-commit=0",
                 "--default-time-zone=+00:00",
                 "--character-set-server=utf8mb4",
+                "--log-bin=mariadb-bin",
+                "--server-id=1",
+                "--binlog-format=ROW",
+                "--binlog-row-image=FULL",
             ])
+            .args(settings.iter().map(|(k, v)| format!("--{k}={v}")))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());

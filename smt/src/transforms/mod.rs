@@ -3,6 +3,7 @@
 pub mod cast;
 pub mod drop_headers;
 pub mod extract_field;
+pub mod extract_new_record_state;
 pub mod filter;
 pub mod flatten;
 pub mod header_from;
@@ -39,6 +40,7 @@ pub fn plugins() -> Vec<TransformPlugin> {
         header_from::plugins(),
         insert_header::plugins(),
         drop_headers::plugins(),
+        extract_new_record_state::plugins(),
     ]
     .into_iter()
     .flatten()
