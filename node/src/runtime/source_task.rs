@@ -377,6 +377,12 @@ impl SourceLoop {
         self.commit_records(task).await;
         let offsets = self.submitted.take_committable();
         if offsets.is_empty() {
+            // As Kafka: commit() runs even when no new offset was produced, so a task
+            // that confirms a position upstream (a CDC slot) can move it on when it
+            // filtered everything out.
+            if let Err(e) = task.commit().await {
+                warn!(task = %self.spec.id, "task commit() failed: {}", error_chain(&e));
+            }
             return Ok(());
         }
         let n = offsets.len();
