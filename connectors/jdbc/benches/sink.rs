@@ -3,7 +3,10 @@
 //! (plain multi-row INSERTs of 1000 rows, one transaction per 5000 rows, the same
 //! data). The ratio at batch 1000 is the figure (target: at least 70%).
 //!
-//! `cargo bench -p connect-jdbc --bench sink` (ROWS=50000 to change the size).
+//! `cargo bench -p connect-jdbc --bench sink` (ROWS=50000 rows per run, ROUNDS=3
+//! rounds, RUNS=upsert:1000,insert:1000 to pick the runs). Each round runs the baseline
+//! and then every sink run, each into a fresh table; the medians are reported, so a
+//! burst of load from other processes does not decide the ratio.
 
 use std::time::Instant;
 
@@ -84,8 +87,8 @@ async fn sink_run(pg: &Postgres, table: &str, mode: &str, batch_size: usize, row
     rate
 }
 
-async fn baseline(pg: &Postgres, rows: usize) -> f64 {
-    pg.psql("CREATE TABLE baseline (id BIGINT PRIMARY KEY, name TEXT NOT NULL, qty INT NOT NULL, price DOUBLE PRECISION NOT NULL)");
+async fn baseline(pg: &Postgres, table: &str, rows: usize) -> f64 {
+    pg.psql(&format!("CREATE TABLE {table} (id BIGINT PRIMARY KEY, name TEXT NOT NULL, qty INT NOT NULL, price DOUBLE PRECISION NOT NULL)"));
     let mut conn = sqlx::PgConnection::connect(&pg.url())
         .await
         .expect("connect");
@@ -93,7 +96,7 @@ async fn baseline(pg: &Postgres, rows: usize) -> f64 {
     for put in 0..rows / PUT {
         let mut tx = conn.begin().await.expect("begin");
         for chunk in 0..PUT / 1000 {
-            let mut sql = String::from("INSERT INTO baseline (id, name, qty, price) VALUES ");
+            let mut sql = format!("INSERT INTO {table} (id, name, qty, price) VALUES ");
             let marks: Vec<String> = (0..1000)
                 .map(|r| {
                     format!(
@@ -122,19 +125,61 @@ async fn baseline(pg: &Postgres, rows: usize) -> f64 {
     rows as f64 / started.elapsed().as_secs_f64()
 }
 
+fn median(mut rates: Vec<f64>) -> f64 {
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
+}
+
 fn main() {
     let rows: usize = std::env::var("ROWS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(50_000);
     let rows = rows.max(PUT) / PUT * PUT;
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    // RUNS=upsert:1000 (comma-separated mode:batch pairs) to profile one of them.
+    let runs: Vec<(String, usize)> = match std::env::var("RUNS") {
+        Ok(list) => list
+            .split(',')
+            .filter_map(|run| {
+                let (mode, batch) = run.split_once(':')?;
+                Some((mode.to_string(), batch.parse().ok()?))
+            })
+            .collect(),
+        Err(_) => [
+            ("upsert", 1usize),
+            ("upsert", 100),
+            ("upsert", 1000),
+            ("insert", 1000),
+        ]
+        .iter()
+        .map(|(m, b)| (m.to_string(), *b))
+        .collect(),
+    };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let pg = Postgres::start();
     runtime.block_on(async {
-        let base = baseline(&pg, rows).await;
-        println!("baseline (multi-row INSERT, 1000 rows/statement): {base:>10.0} rows/s");
-        for (mode, batch) in [("upsert", 1usize), ("upsert", 100), ("upsert", 1000), ("insert", 1000)] {
-            let rate = sink_run(&pg, &format!("sink_{mode}_{batch}"), mode, batch, rows).await;
+        // Rounds interleave the baseline with the sink runs, each into a fresh table,
+        // so load from other processes hits both alike; medians are reported.
+        let mut base = Vec::new();
+        let mut sink: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
+        for round in 0..rounds {
+            base.push(baseline(&pg, &format!("baseline_{round}"), rows).await);
+            for (i, (mode, batch)) in runs.iter().enumerate() {
+                let table = format!("sink_{mode}_{batch}_{round}");
+                sink[i].push(sink_run(&pg, &table, mode, *batch, rows).await);
+            }
+        }
+        let base = median(base);
+        println!(
+            "{rows} rows, median of {rounds} rounds\nbaseline (multi-row INSERT, 1000 rows/statement): {base:>10.0} rows/s"
+        );
+        for ((mode, batch), rates) in runs.iter().zip(sink) {
+            let rate = median(rates);
             println!(
                 "JdbcSinkTask {mode}, batch.size={batch:<5}:        {rate:>10.0} rows/s  ({:.0}% of baseline)",
                 100.0 * rate / base

@@ -10,9 +10,10 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use connect_api::Value;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Column, Row};
 
 use crate::error::JdbcError;
+use crate::timezone::DbZone;
 use crate::types::ColKind;
 
 pub const CONNECTION_URL_CONFIG: &str = "connection.url";
@@ -209,10 +210,96 @@ pub enum Param {
     Decimal(Option<BigDecimal>),
     Date(Option<NaiveDate>),
     Time(Option<NaiveTime>),
-    /// A UTC wall-clock time for a column without time zone.
+    /// A wall-clock time for a column without time zone.
     Timestamp(Option<NaiveDateTime>),
-    /// For `timestamp with time zone` columns.
+    /// An instant: for `timestamp with time zone` columns, and on PostgreSQL for any
+    /// timestamp the sink writes (the session's TimeZone is `db.timezone`, so the
+    /// server turns it into that zone's wall clock for columns without time zone).
     TimestampTz(Option<DateTime<Utc>>),
+    /// One value per row for a whole column (PostgreSQL only: `unnest($1::int8[])`).
+    Array(ParamArray),
+}
+
+/// A column of parameters as one PostgreSQL array: a multi-row statement then has one
+/// parameter per column instead of one per value, which the server parses and plans
+/// far faster than thousands of scalar parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamArray {
+    Int16(Vec<Option<i16>>),
+    Int32(Vec<Option<i32>>),
+    Int64(Vec<Option<i64>>),
+    Float32(Vec<Option<f32>>),
+    Float64(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+    Text(Vec<Option<String>>),
+    Bytes(Vec<Option<Vec<u8>>>),
+    Decimal(Vec<Option<BigDecimal>>),
+    Date(Vec<Option<NaiveDate>>),
+    Time(Vec<Option<NaiveTime>>),
+    Timestamp(Vec<Option<NaiveDateTime>>),
+    TimestampTz(Vec<Option<DateTime<Utc>>>),
+}
+
+impl ParamArray {
+    /// The PostgreSQL array type to cast the parameter to (unnest() needs to know it).
+    pub fn sql_type(&self) -> &'static str {
+        match self {
+            ParamArray::Int16(_) => "int2[]",
+            ParamArray::Int32(_) => "int4[]",
+            ParamArray::Int64(_) => "int8[]",
+            ParamArray::Float32(_) => "float4[]",
+            ParamArray::Float64(_) => "float8[]",
+            ParamArray::Bool(_) => "bool[]",
+            ParamArray::Text(_) => "text[]",
+            ParamArray::Bytes(_) => "bytea[]",
+            ParamArray::Decimal(_) => "numeric[]",
+            ParamArray::Date(_) => "date[]",
+            ParamArray::Time(_) => "time[]",
+            ParamArray::Timestamp(_) => "timestamp[]",
+            ParamArray::TimestampTz(_) => "timestamptz[]",
+        }
+    }
+
+    /// The array of one column's values; None when the values are not all of one
+    /// PostgreSQL type (rows of one shape whose schemas differ), or of a type no array
+    /// is made of here.
+    pub fn of_column(values: Vec<Param>) -> Option<ParamArray> {
+        macro_rules! collect {
+            ($variant:ident) => {
+                values
+                    .into_iter()
+                    .map(|p| match p {
+                        Param::$variant(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .map(ParamArray::$variant)
+            };
+        }
+        match values.first()? {
+            Param::Int16(_) => collect!(Int16),
+            Param::Int32(_) => collect!(Int32),
+            Param::Int64(_) => collect!(Int64),
+            Param::Float32(_) => collect!(Float32),
+            Param::Float64(_) => collect!(Float64),
+            Param::Bool(_) => collect!(Bool),
+            Param::Text(_) => collect!(Text),
+            Param::Bytes(_) => collect!(Bytes),
+            Param::Decimal(_) => collect!(Decimal),
+            Param::Date(_) => collect!(Date),
+            Param::Time(_) => collect!(Time),
+            Param::Timestamp(_) => collect!(Timestamp),
+            Param::TimestampTz(_) => collect!(TimestampTz),
+            Param::Int8(_) | Param::Array(_) => None,
+        }
+    }
+}
+
+/// What a writer receives: a statement to run, or the order to commit.
+#[derive(Debug)]
+pub enum Write {
+    Statement((String, Vec<Param>)),
+    Commit,
 }
 
 /// One column of a table as the database describes it (information_schema).
@@ -222,6 +309,8 @@ pub struct ColumnInfo {
     /// `data_type` (lower case): `integer`, `character varying`, `int`, `varchar`, ...
     pub data_type: String,
     pub nullable: bool,
+    /// NUMERIC/DECIMAL precision (None for an unconstrained PostgreSQL NUMERIC).
+    pub precision: Option<i64>,
     pub scale: Option<i64>,
     /// MySQL's `column_type` (`int(10) unsigned`, `tinyint(1)`); PostgreSQL's `udt_name`.
     pub column_type: String,
@@ -247,8 +336,10 @@ fn sql(text: &str) -> AssertSqlSafe<String> {
     AssertSqlSafe(text.to_string())
 }
 
+/// Binds one parameter by reference; `$arr => $on_array` handles arrays (bound on
+/// PostgreSQL, refused on MySQL, which has none).
 macro_rules! bind_param {
-    ($q:expr, $p:expr) => {
+    ($q:expr, $p:expr, $arr:pat => $on_array:expr) => {
         match $p {
             Param::Int8(v) => $q.bind(*v),
             Param::Int16(v) => $q.bind(*v),
@@ -264,13 +355,14 @@ macro_rules! bind_param {
             Param::Time(v) => $q.bind(*v),
             Param::Timestamp(v) => $q.bind(*v),
             Param::TimestampTz(v) => $q.bind(*v),
+            Param::Array($arr) => $on_array,
         }
     };
 }
 
 /// As `bind_param!`, moving the values into the query (no copies of text or bytes).
 macro_rules! bind_owned {
-    ($q:expr, $p:expr) => {
+    ($q:expr, $p:expr, $arr:pat => $on_array:expr) => {
         match $p {
             Param::Int8(v) => $q.bind(v),
             Param::Int16(v) => $q.bind(v),
@@ -286,12 +378,38 @@ macro_rules! bind_owned {
             Param::Time(v) => $q.bind(v),
             Param::Timestamp(v) => $q.bind(v),
             Param::TimestampTz(v) => $q.bind(v),
+            Param::Array($arr) => $on_array,
         }
     };
 }
 
+/// Binds a PostgreSQL array parameter.
+macro_rules! bind_array {
+    ($q:expr, $a:expr) => {
+        match $a {
+            ParamArray::Int16(v) => $q.bind(v),
+            ParamArray::Int32(v) => $q.bind(v),
+            ParamArray::Int64(v) => $q.bind(v),
+            ParamArray::Float32(v) => $q.bind(v),
+            ParamArray::Float64(v) => $q.bind(v),
+            ParamArray::Bool(v) => $q.bind(v),
+            ParamArray::Text(v) => $q.bind(v),
+            ParamArray::Bytes(v) => $q.bind(v),
+            ParamArray::Decimal(v) => $q.bind(v),
+            ParamArray::Date(v) => $q.bind(v),
+            ParamArray::Time(v) => $q.bind(v),
+            ParamArray::Timestamp(v) => $q.bind(v),
+            ParamArray::TimestampTz(v) => $q.bind(v),
+        }
+    };
+}
+
+fn no_arrays_on_mysql() -> sqlx::Error {
+    sqlx::Error::Protocol("array parameters are PostgreSQL-only".into())
+}
+
 macro_rules! decode_value {
-    ($row:expr, $i:expr, $kind:expr) => {{
+    ($row:expr, $i:expr, $kind:expr, $zone:expr) => {{
         let row = $row;
         let i = $i;
         match $kind {
@@ -312,9 +430,24 @@ macro_rules! decode_value {
             ColKind::NumericFloat => row
                 .try_get::<Option<BigDecimal>, _>(i)?
                 .map(|d| Value::Float64(crate::types::decimal_to_f64(&d))),
+            ColKind::NumericInt { bits } => match row.try_get::<Option<BigDecimal>, _>(i)? {
+                Some(d) => Some(crate::types::decimal_to_int(&d, *bits).ok_or_else(|| {
+                    sqlx::Error::Decode(
+                        format!(
+                            "NUMERIC value {d} of column {} does not fit an INT{bits} (numeric.mapping)",
+                            row.column(i).name()
+                        )
+                        .into(),
+                    )
+                })?),
+                None => None,
+            },
             ColKind::Date => row.try_get::<Option<NaiveDate>, _>(i)?.map(Value::Date),
             ColKind::Time => row.try_get::<Option<NaiveTime>, _>(i)?.map(Value::Time),
             ColKind::Timestamp => row
+                .try_get::<Option<NaiveDateTime>, _>(i)?
+                .map(|t| Value::Timestamp($zone.to_utc(t))),
+            ColKind::TimestampUtc => row
                 .try_get::<Option<NaiveDateTime>, _>(i)?
                 .map(|t| Value::Timestamp(t.and_utc())),
             ColKind::TimestampTz => row
@@ -331,6 +464,17 @@ impl Db {
     /// unknown database, `connection.password`/`connection.user` for refused
     /// credentials.
     pub async fn connect(settings: &ConnectionSettings) -> Result<Db, JdbcError> {
+        Db::connect_in_zone(settings, &DbZone::default()).await
+    }
+
+    /// As [`Db::connect`], with PostgreSQL sessions in `zone` (the sink's
+    /// `db.timezone`: the server then turns the instants it is sent into that zone's
+    /// wall clock for columns without time zone). MySQL sessions stay in UTC: named
+    /// zones there need the server's time zone tables, which are often not loaded.
+    pub async fn connect_in_zone(
+        settings: &ConnectionSettings,
+        zone: &DbZone,
+    ) -> Result<Db, JdbcError> {
         let parsed = parse_url(&settings.url)?;
         let user = settings.user.clone().or(parsed.user.clone());
         let password = settings.password.clone().or(parsed.password.clone());
@@ -342,18 +486,29 @@ impl Db {
         };
         let result = match parsed.dialect {
             Dialect::Postgres => {
-                let mut options = PgConnectOptions::from_str(&parsed.sqlx_url)
-                    .map_err(bad_url)?
-                    .options([("TimeZone", "UTC")]);
+                let mut options = PgConnectOptions::from_str(&parsed.sqlx_url).map_err(bad_url)?;
                 if let Some(user) = &user {
                     options = options.username(user);
                 }
                 if let Some(password) = &password {
                     options = options.password(password);
                 }
+                // sqlx starts every session with TimeZone=UTC, which overrides a
+                // `-c TimeZone` option: set the zone once connected instead.
+                let time_zone = zone.postgres_setting();
                 PgPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .after_connect(move |conn, _| {
+                        let time_zone = time_zone.clone();
+                        Box::pin(async move {
+                            sqlx::query("SELECT set_config('TimeZone', $1, false)")
+                                .bind(time_zone)
+                                .execute(conn)
+                                .await
+                                .map(|_| ())
+                        })
+                    })
                     .connect_with(options)
                     .await
                     .map(Db::Postgres)
@@ -405,7 +560,7 @@ impl Db {
                 for (text, params) in statements {
                     let mut q = sqlx::query(AssertSqlSafe(text));
                     for p in params {
-                        q = bind_owned!(q, p);
+                        q = bind_owned!(q, p, a => bind_array!(q, a));
                     }
                     affected += q.execute(&mut *tx).await?.rows_affected();
                 }
@@ -416,7 +571,7 @@ impl Db {
                 for (text, params) in statements {
                     let mut q = sqlx::query(AssertSqlSafe(text));
                     for p in params {
-                        q = bind_owned!(q, p);
+                        q = bind_owned!(q, p, _ => return Err(no_arrays_on_mysql()));
                     }
                     affected += q.execute(&mut *tx).await?.rows_affected();
                 }
@@ -424,6 +579,50 @@ impl Db {
             }
         }
         Ok(affected)
+    }
+
+    /// Runs the statements `writes` brings, in order, in one transaction, committed
+    /// when [`Write::Commit`] arrives. If the sender goes away without it, the
+    /// transaction rolls back and `Ok(None)` says nothing was written.
+    pub async fn execute_streamed(
+        &self,
+        mut writes: tokio::sync::mpsc::Receiver<Write>,
+    ) -> Result<Option<u64>, sqlx::Error> {
+        let mut affected = 0;
+        // Nothing to do until the first statement: an empty put opens no transaction.
+        let first = match writes.recv().await {
+            Some(Write::Statement(s)) => s,
+            Some(Write::Commit) => return Ok(Some(0)),
+            None => return Ok(None),
+        };
+        macro_rules! run {
+            ($pool:expr, $q:ident, $bind:pat => $on_array:expr) => {{
+                let mut tx = $pool.begin().await?;
+                let mut next = Some(first);
+                loop {
+                    let Some((text, params)) = next.take() else {
+                        match writes.recv().await {
+                            Some(Write::Statement(s)) => next = Some(s),
+                            Some(Write::Commit) => break,
+                            // Dropping the transaction rolls it back.
+                            None => return Ok(None),
+                        }
+                        continue;
+                    };
+                    let mut $q = sqlx::query(AssertSqlSafe(text));
+                    for p in params {
+                        $q = bind_owned!($q, p, $bind => $on_array);
+                    }
+                    affected += $q.execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+            }};
+        }
+        match self {
+            Db::Postgres(pool) => run!(pool, q, a => bind_array!(q, a)),
+            Db::MySql(pool) => run!(pool, q, _ => return Err(no_arrays_on_mysql())),
+        }
+        Ok(Some(affected))
     }
 
     /// Runs one statement outside any transaction (DDL).
@@ -435,23 +634,25 @@ impl Db {
     }
 
     /// Runs a query and reads each row as Connect values, one per `kinds` entry.
+    /// Timestamps without time zone are read as wall clocks of `zone`.
     pub async fn query_values(
         &self,
         text: &str,
         params: &[Param],
         kinds: &[ColKind],
+        zone: &DbZone,
     ) -> Result<Vec<Vec<Value>>, sqlx::Error> {
         let mut out = Vec::new();
         match self {
             Db::Postgres(pool) => {
                 let mut q = sqlx::query(sql(text));
                 for p in params {
-                    q = bind_param!(q, p);
+                    q = bind_param!(q, p, a => bind_array!(q, a.clone()));
                 }
                 for row in q.fetch_all(pool).await? {
                     let mut values = Vec::with_capacity(kinds.len());
                     for (i, kind) in kinds.iter().enumerate() {
-                        values.push(decode_value!(&row, i, kind));
+                        values.push(decode_value!(&row, i, kind, zone));
                     }
                     out.push(values);
                 }
@@ -459,12 +660,12 @@ impl Db {
             Db::MySql(pool) => {
                 let mut q = sqlx::query(sql(text));
                 for p in params {
-                    q = bind_param!(q, p);
+                    q = bind_param!(q, p, _ => return Err(no_arrays_on_mysql()));
                 }
                 for row in q.fetch_all(pool).await? {
                     let mut values = Vec::with_capacity(kinds.len());
                     for (i, kind) in kinds.iter().enumerate() {
-                        values.push(decode_value!(&row, i, kind));
+                        values.push(decode_value!(&row, i, kind, zone));
                     }
                     out.push(values);
                 }
@@ -499,7 +700,7 @@ impl Db {
             Db::Postgres(pool) => {
                 let rows = sqlx::query(
                     "SELECT column_name::text, data_type::text, is_nullable::text, \
-                     numeric_scale::int4, udt_name::text \
+                     numeric_scale::int4, udt_name::text, numeric_precision::int4 \
                      FROM information_schema.columns \
                      WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2 \
                      ORDER BY ordinal_position",
@@ -513,6 +714,7 @@ impl Db {
                         name: row.try_get(0)?,
                         data_type: row.try_get::<String, _>(1)?.to_ascii_lowercase(),
                         nullable: row.try_get::<String, _>(2)? == "YES",
+                        precision: row.try_get::<Option<i32>, _>(5)?.map(i64::from),
                         scale: row.try_get::<Option<i32>, _>(3)?.map(i64::from),
                         column_type: row.try_get(4)?,
                     });
@@ -522,7 +724,7 @@ impl Db {
                 let rows = sqlx::query(
                     "SELECT CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR), \
                      CAST(IS_NULLABLE AS CHAR), CAST(NUMERIC_SCALE AS SIGNED), \
-                     CAST(COLUMN_TYPE AS CHAR) \
+                     CAST(COLUMN_TYPE AS CHAR), CAST(NUMERIC_PRECISION AS SIGNED) \
                      FROM information_schema.COLUMNS \
                      WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? \
                      ORDER BY ORDINAL_POSITION",
@@ -536,6 +738,7 @@ impl Db {
                         name: row.try_get(0)?,
                         data_type: row.try_get::<String, _>(1)?.to_ascii_lowercase(),
                         nullable: row.try_get::<String, _>(2)? == "YES",
+                        precision: row.try_get::<Option<i64>, _>(5)?,
                         scale: row.try_get::<Option<i64>, _>(3)?,
                         column_type: row.try_get::<String, _>(4)?.to_ascii_lowercase(),
                     });

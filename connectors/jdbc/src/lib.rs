@@ -10,8 +10,9 @@
 //! * [`sink`]: writes records (Struct values) as rows: insert, upsert or update, with
 //!   keys from the Kafka coordinates, the record key or the value; tombstones delete;
 //!   tables are created and widened from the record schema on request.
-//! * [`source`]: reads tables in bulk, incrementing, timestamp or
-//!   timestamp+incrementing mode, with Confluent's offsets so a restart resumes.
+//! * [`source`]: reads tables (or a custom `query`) in bulk, incrementing, timestamp
+//!   or timestamp+incrementing mode, with Confluent's offsets so a restart resumes.
+//! * [`timezone`]: `db.timezone`, the zone of timestamps without time zone.
 //!
 //! [`plugins`] registers both under Confluent's class names and short aliases.
 
@@ -20,8 +21,10 @@ use connect_api::{ConnectorInstance, ConnectorKind, ConnectorPlugin};
 
 pub mod db;
 pub mod error;
+mod query_columns;
 pub mod sink;
 pub mod source;
+pub mod timezone;
 mod types;
 
 pub use error::JdbcError;

@@ -33,7 +33,16 @@
 //!   multi-row statement of up to `batch.size` rows (Confluent uses JDBC batches); a
 //!   key repeated within a put starts a new statement, so the last record wins.
 //! * Records need a Struct value with a schema; schemaless (map) values are rejected.
-//! * Only `db.timezone=UTC` is supported; timestamps are written as UTC.
+//! * `db.timezone` (an IANA name, or an offset such as `+02:00`, which Confluent does
+//!   not take): on PostgreSQL the session runs in that zone and timestamps are sent
+//!   as instants, so a `timestamp` column gets the zone's wall clock and a
+//!   `timestamptz` column the instant itself; on MySQL the zone's wall clock is sent
+//!   (the session stays UTC, as named zones need the server's zone tables).
+//! * On PostgreSQL a multi-row insert/upsert is `INSERT .. SELECT
+//!   unnest($1::int8[]), unnest($2::text[]), ..` with one array parameter per column
+//!   (far cheaper for the server to parse and plan than thousands of scalar
+//!   parameters); MySQL keeps multi-row VALUES. Statements are sent as they are built,
+//!   so the database runs one while the next one's records are converted.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -46,10 +55,11 @@ use connect_api::{
 };
 
 use crate::db::{
-    ColumnInfo, ConnectionSettings, Db, Dialect, Param, TableId, CONNECTION_PASSWORD_CONFIG,
-    CONNECTION_URL_CONFIG, CONNECTION_USER_CONFIG,
+    ColumnInfo, ConnectionSettings, Db, Dialect, Param, ParamArray, TableId, Write,
+    CONNECTION_PASSWORD_CONFIG, CONNECTION_URL_CONFIG, CONNECTION_USER_CONFIG,
 };
 use crate::error::JdbcError;
+use crate::timezone::{self, DbZone};
 use crate::types::{sql_type, to_param};
 use crate::{list, VERSION};
 
@@ -64,7 +74,7 @@ pub const AUTO_CREATE_CONFIG: &str = "auto.create";
 pub const AUTO_EVOLVE_CONFIG: &str = "auto.evolve";
 pub const MAX_RETRIES_CONFIG: &str = "max.retries";
 pub const RETRY_BACKOFF_MS_CONFIG: &str = "retry.backoff.ms";
-pub const DB_TIMEZONE_CONFIG: &str = "db.timezone";
+pub use crate::timezone::DB_TIMEZONE_CONFIG;
 
 /// The default Kafka-coordinate key columns of `pk.mode=kafka`.
 pub const KAFKA_PK_COLUMNS: [&str; 3] =
@@ -154,14 +164,9 @@ pub fn config_def() -> ConfigDef {
                 .group("Data Mapping")
                 .doc("List of comma-separated record value field names. If empty, all fields from the record value are utilized."),
         )
-        .define(
-            ConfigKey::new(DB_TIMEZONE_CONFIG, ConfigType::String)
-                .default_value("UTC")
-                .validator(Validator::valid_string(&["UTC"]))
-                .importance(Importance::Medium)
-                .group("Data Mapping")
-                .doc("Name of the JDBC timezone used in the connector when inserting time-based values. Only UTC is supported."),
-        )
+        .define(timezone::config_key(
+            "Name of the JDBC timezone used in the connector when inserting time-based values: an IANA name (e.g. Europe/Berlin) or an offset (e.g. +02:00). Timestamps are written as this zone's wall clock into columns without time zone.",
+        ).group("Data Mapping"))
         .define(
             ConfigKey::new(AUTO_CREATE_CONFIG, ConfigType::Boolean)
                 .default_value(false)
@@ -222,6 +227,8 @@ pub struct SinkSettings {
     pub auto_evolve: bool,
     pub delete_enabled: bool,
     pub batch_size: usize,
+    /// `db.timezone`: timestamps are written as this zone's wall clock.
+    pub zone: DbZone,
 }
 
 pub(crate) fn connection_settings(parsed: &connect_api::ParsedConfig) -> ConnectionSettings {
@@ -279,6 +286,7 @@ impl SinkSettings {
             batch_size: usize::try_from(parsed.get_int(BATCH_SIZE_CONFIG))
                 .unwrap_or(0)
                 .max(1),
+            zone: timezone::from_config(&parsed)?,
         };
         if settings.delete_enabled && settings.pk_mode != PkMode::RecordKey {
             return Err(ConnectError::config(
@@ -408,6 +416,11 @@ impl SinkConnector for JdbcSinkConnector {
     }
 }
 
+/// The table `table.name.format` names for `topic`.
+fn table_for(settings: &SinkSettings, topic: &str) -> TableId {
+    TableId::parse(&settings.table_name_format.replace("${topic}", topic))
+}
+
 /// One column of a row to write: its name, the schema it comes from, its value.
 #[derive(Debug, Clone)]
 struct Col {
@@ -449,7 +462,7 @@ impl JdbcSinkTask {
 
     fn row(&self, settings: &SinkSettings, record: &SinkRecord) -> Result<Option<Row>, JdbcError> {
         let topic = record.topic();
-        let table = TableId::parse(&settings.table_name_format.replace("${topic}", topic));
+        let table = table_for(settings, topic);
         let value = &record.record.value;
         let value_struct = match value {
             Value::Null => None,
@@ -472,20 +485,25 @@ impl JdbcSinkTask {
             return Ok(None);
         }
         let keys = self.key_columns(settings, record, value_struct)?;
-        let key_names: HashSet<&str> = keys.iter().map(|c| c.name.as_str()).collect();
         let values = value_struct.map(|s| {
             s.schema()
                 .fields
                 .iter()
-                .filter(|f| !key_names.contains(f.name.as_str()))
-                .filter(|f| {
+                .zip(s.values())
+                // Keys are few: a scan beats building a set for every record.
+                .filter(|(f, _)| !keys.iter().any(|k| k.name == f.name))
+                .filter(|(f, _)| {
                     settings.fields_whitelist.is_empty()
                         || settings.fields_whitelist.iter().any(|w| w == &f.name)
                 })
-                .map(|f| Col {
+                .map(|(f, v)| Col {
                     name: f.name.clone(),
                     schema: f.schema.clone(),
-                    value: s.get(&f.name).cloned().unwrap_or(Value::Null),
+                    // A null field with a default takes the default (Kafka's `get`).
+                    value: match (v, &f.schema.default) {
+                        (Value::Null, Some(d)) => d.clone(),
+                        _ => v.clone(),
+                    },
                 })
                 .collect::<Vec<_>>()
         });
@@ -494,6 +512,54 @@ impl JdbcSinkTask {
             keys,
             values,
         }))
+    }
+
+    /// Creates or widens the tables `records` go to (`auto.create`, `auto.evolve`),
+    /// once per (table, key schema, value schema) this put has not seen yet.
+    async fn prepare_tables(
+        &mut self,
+        db: &Db,
+        settings: &SinkSettings,
+        records: &[SinkRecord],
+    ) -> Result<(), JdbcError> {
+        let mut last: Option<(&str, TableId)> = None;
+        for record in records {
+            let (Some(value_schema), Value::Struct(_)) =
+                (&record.record.value_schema, &record.record.value)
+            else {
+                continue;
+            };
+            let topic = record.topic();
+            let table = match &last {
+                Some((t, table)) if *t == topic => table.clone(),
+                _ => {
+                    let table = table_for(settings, topic);
+                    last = Some((topic, table.clone()));
+                    table
+                }
+            };
+            let key_schema = &record.record.key_schema;
+            let known = self.checked.iter().any(|(t, k, v)| {
+                // Same Arc (one producer) or an equal schema (converters parse one
+                // per record).
+                t == &table
+                    && (Arc::ptr_eq(v, value_schema) || v == value_schema)
+                    && match (k, key_schema) {
+                        (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+                        (None, None) => true,
+                        _ => false,
+                    }
+            });
+            if known {
+                continue;
+            }
+            if let Some(row) = self.row(settings, record)? {
+                self.ensure_table(db, settings, &row).await?;
+            }
+            self.checked
+                .push((table, key_schema.clone(), value_schema.clone()));
+        }
+        Ok(())
     }
 
     fn key_columns(
@@ -751,13 +817,26 @@ fn create_table_sql(
     ))
 }
 
-fn params(dialect: Dialect, cols: &[&Col]) -> Result<Vec<Param>, JdbcError> {
+fn params(dialect: Dialect, cols: &[&Col], zone: &DbZone) -> Result<Vec<Param>, JdbcError> {
     cols.iter()
         .map(|c| {
-            to_param(dialect, &c.schema, &c.value)
+            to_param(dialect, &c.schema, c.value.clone(), zone)
                 .map_err(|e| JdbcError::Data(format!("Field '{}': {e}", c.name)))
         })
         .collect()
+}
+
+/// As [`params`], moving the values (no copy of text or bytes).
+fn owned_params(
+    dialect: Dialect,
+    cols: impl Iterator<Item = Col>,
+    zone: &DbZone,
+) -> Result<Vec<Param>, JdbcError> {
+    cols.map(|c| {
+        to_param(dialect, &c.schema, c.value, zone)
+            .map_err(|e| JdbcError::Data(format!("Field '{}': {e}", c.name)))
+    })
+    .collect()
 }
 
 /// The statement (and its parameters) that writes `row`; None when there is nothing to
@@ -766,6 +845,7 @@ fn statement(
     dialect: Dialect,
     mode: InsertMode,
     row: &Row,
+    zone: &DbZone,
 ) -> Result<Option<(String, Vec<Param>)>, JdbcError> {
     let table = row.table.quoted(dialect);
     let q = |c: &Col| dialect.quote(&c.name);
@@ -779,14 +859,14 @@ fn statement(
         let keys: Vec<&Col> = row.keys.iter().collect();
         return Ok(Some((
             format!("DELETE FROM {table} WHERE {}", conds.join(" AND ")),
-            params(dialect, &keys)?,
+            params(dialect, &keys, zone)?,
         )));
     };
     if let Some(parts) = insert_parts(dialect, mode, row) {
         let marks: Vec<String> = (1..=parts.width).map(|i| dialect.placeholder(i)).collect();
         let sql = format!("{}({}){}", parts.head, marks.join(", "), parts.tail);
         let all: Vec<&Col> = row.keys.iter().chain(values.iter()).collect();
-        return Ok(Some((sql, params(dialect, &all)?)));
+        return Ok(Some((sql, params(dialect, &all, zone)?)));
     }
     match mode {
         InsertMode::Insert | InsertMode::Upsert => Ok(None),
@@ -812,7 +892,7 @@ fn statement(
                     sets.join(", "),
                     conds.join(" AND ")
                 ),
-                params(dialect, &ordered)?,
+                params(dialect, &ordered, zone)?,
             )))
         }
     }
@@ -823,6 +903,8 @@ fn statement(
 /// statement. None for updates and deletes.
 #[derive(Debug, Clone, PartialEq)]
 struct InsertParts {
+    /// `INSERT INTO t (a, b) ` (the rows follow as VALUES or a SELECT).
+    into: String,
     head: String,
     tail: String,
     width: usize,
@@ -833,11 +915,12 @@ fn insert_parts(dialect: Dialect, mode: InsertMode, row: &Row) -> Option<InsertP
     let q = |c: &Col| dialect.quote(&c.name);
     let all: Vec<&Col> = row.keys.iter().chain(values.iter()).collect();
     let names: Vec<String> = all.iter().map(|c| q(c)).collect();
-    let head = format!(
-        "INSERT INTO {} ({}) VALUES ",
+    let into = format!(
+        "INSERT INTO {} ({}) ",
         row.table.quoted(dialect),
         names.join(", ")
     );
+    let head = format!("{into}VALUES ");
     let tail = match (mode, dialect) {
         (InsertMode::Update, _) => return None,
         (InsertMode::Insert, _) => String::new(),
@@ -871,11 +954,16 @@ fn insert_parts(dialect: Dialect, mode: InsertMode, row: &Row) -> Option<InsertP
         }
     };
     Some(InsertParts {
+        into,
         head,
         tail,
         width: all.len(),
     })
 }
+
+/// How many statements a put may build ahead of the one the database is running:
+/// enough to keep it busy, few enough to bound the memory held in parameters.
+const WRITE_AHEAD: usize = 8;
 
 /// The most bind parameters one statement may carry (both servers' protocol limit is
 /// 65,535).
@@ -883,15 +971,24 @@ const MAX_PARAMS: usize = 65_535;
 
 /// Consecutive inserts/upserts of one shape, written as one multi-row statement.
 struct MultiRow {
-    parts: InsertParts,
+    parts: Arc<InsertParts>,
     rows: Vec<Vec<Param>>,
-    /// The key of each row: PostgreSQL refuses an upsert that touches a row twice, so a
-    /// repeated key starts a new statement (which then sees the earlier one's result).
-    keys: HashSet<String>,
+    /// A hash of each row's key: PostgreSQL refuses an upsert that touches a row twice,
+    /// so a repeated key starts a new statement (which then sees the earlier one's
+    /// result). Two keys with one hash only split a statement needlessly.
+    keys: HashSet<u64>,
 }
 
 impl MultiRow {
-    fn render(self, dialect: Dialect) -> (String, Vec<Param>) {
+    fn render(self, dialect: Dialect) -> Result<(String, Vec<Param>), JdbcError> {
+        if dialect == Dialect::Postgres && self.rows.len() > 1 {
+            return self.render_unnest();
+        }
+        Ok(self.render_values(dialect))
+    }
+
+    /// `INSERT .. VALUES (..), (..)`: one placeholder per value.
+    fn render_values(self, dialect: Dialect) -> (String, Vec<Param>) {
         use std::fmt::Write;
         let width = self.parts.width;
         let mut sql = String::with_capacity(
@@ -916,54 +1013,115 @@ impl MultiRow {
         sql.push_str(&self.parts.tail);
         (sql, self.rows.into_iter().flatten().collect())
     }
+
+    /// PostgreSQL: `INSERT .. SELECT unnest($1::int8[]), unnest($2::text[]), ..`, one
+    /// array parameter per column. The server parses and plans a statement of a few
+    /// parameters instead of one with thousands, which is most of a batch's cost.
+    /// Falls back to VALUES when a column's values do not share one type.
+    fn render_unnest(self) -> Result<(String, Vec<Param>), JdbcError> {
+        let width = self.parts.width;
+        let mismatched = |c: usize| {
+            let first = self.rows.first().and_then(|r| r.get(c));
+            self.rows
+                .iter()
+                .any(|r| r.get(c).map(std::mem::discriminant) != first.map(std::mem::discriminant))
+                || matches!(first, Some(Param::Int8(_) | Param::Array(_)))
+        };
+        if self.rows.iter().any(|r| r.len() != width) || (0..width).any(mismatched) {
+            return Ok(self.render_values(Dialect::Postgres));
+        }
+        let mut columns: Vec<Vec<Param>> = (0..width)
+            .map(|_| Vec::with_capacity(self.rows.len()))
+            .collect();
+        for row in self.rows {
+            for (column, value) in columns.iter_mut().zip(row) {
+                column.push(value);
+            }
+        }
+        let arrays = columns
+            .into_iter()
+            .map(ParamArray::of_column)
+            .collect::<Option<Vec<_>>>()
+            // Checked above: every column's values share one array type.
+            .ok_or_else(|| JdbcError::Data("mixed parameter types in one column".into()))?;
+        // unnest() in the select list runs the arrays in lockstep like UNNEST(a, b)
+        // in FROM, without materialising each one first (measured ~7% faster).
+        let columns: Vec<String> = arrays
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!("unnest(${}::{})", i + 1, a.sql_type()))
+            .collect();
+        let sql = format!(
+            "{}SELECT {}{}",
+            self.parts.into,
+            columns.join(", "),
+            self.parts.tail
+        );
+        Ok((sql, arrays.into_iter().map(Param::Array).collect()))
+    }
 }
 
 /// Statements in record order, consecutive same-shape inserts/upserts merged into
 /// multi-row statements of up to `batch_size` rows.
-#[derive(Default)]
 struct Batcher {
+    /// `db.timezone`, for timestamp parameters.
+    zone: DbZone,
     done: Vec<(String, Vec<Param>)>,
     open: Option<MultiRow>,
     /// The shape (table, key count, column names) of the last row and its parts:
     /// consecutive rows mostly share it, and building the SQL text per row is costly.
-    last_shape: Option<(TableId, usize, Vec<String>, InsertParts)>,
+    last_shape: Option<(TableId, usize, Vec<String>, Arc<InsertParts>)>,
 }
 
-/// The key of a row as text, to spot a key repeated within one statement.
-fn key_repr(params: &[Param]) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
+/// A hash of a row's key, to spot a key repeated within one statement.
+fn key_hash(params: &[Param]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
     for p in params {
+        std::mem::discriminant(p).hash(&mut h);
         match p {
-            Param::Int64(Some(v)) => {
-                let _ = write!(out, "l{v}|");
-            }
-            Param::Int32(Some(v)) => {
-                let _ = write!(out, "i{v}|");
-            }
-            Param::Text(Some(v)) => {
-                let _ = write!(out, "s{}:{v}|", v.len());
-            }
-            other => {
-                let _ = write!(out, "{other:?}|");
-            }
+            Param::Int8(v) => v.hash(&mut h),
+            Param::Int16(v) => v.hash(&mut h),
+            Param::Int32(v) => v.hash(&mut h),
+            Param::Int64(v) => v.hash(&mut h),
+            Param::Float32(v) => v.map(f32::to_bits).hash(&mut h),
+            Param::Float64(v) => v.map(f64::to_bits).hash(&mut h),
+            Param::Bool(v) => v.hash(&mut h),
+            Param::Text(v) => v.hash(&mut h),
+            Param::Bytes(v) => v.hash(&mut h),
+            Param::Decimal(v) => v.hash(&mut h),
+            Param::Date(v) => v.hash(&mut h),
+            Param::Time(v) => v.hash(&mut h),
+            Param::Timestamp(v) => v.hash(&mut h),
+            Param::TimestampTz(v) => v.hash(&mut h),
+            Param::Array(_) => {}
         }
     }
-    out
+    h.finish()
 }
 
 impl Batcher {
-    fn flush(&mut self, dialect: Dialect) {
-        if let Some(multi) = self.open.take() {
-            self.done.push(multi.render(dialect));
+    fn new(zone: DbZone) -> Batcher {
+        Batcher {
+            zone,
+            done: Vec::new(),
+            open: None,
+            last_shape: None,
         }
+    }
+
+    fn flush(&mut self, dialect: Dialect) -> Result<(), JdbcError> {
+        if let Some(multi) = self.open.take() {
+            self.done.push(multi.render(dialect)?);
+        }
+        Ok(())
     }
 
     fn add(
         &mut self,
         dialect: Dialect,
         mode: InsertMode,
-        row: &Row,
+        row: Row,
         batch_size: usize,
     ) -> Result<(), JdbcError> {
         let same_shape = row.values.as_ref().and_then(|values| {
@@ -979,9 +1137,9 @@ impl Batcher {
         let parts = match same_shape {
             Some(parts) => parts,
             None => {
-                let Some(parts) = insert_parts(dialect, mode, row) else {
-                    self.flush(dialect);
-                    if let Some(stmt) = statement(dialect, mode, row)? {
+                let Some(parts) = insert_parts(dialect, mode, &row) else {
+                    self.flush(dialect)?;
+                    if let Some(stmt) = statement(dialect, mode, &row, &self.zone)? {
                         self.done.push(stmt);
                     }
                     return Ok(());
@@ -992,28 +1150,26 @@ impl Batcher {
                     .chain(row.values.iter().flatten())
                     .map(|c| c.name.clone())
                     .collect();
+                let parts = Arc::new(parts);
                 self.last_shape = Some((row.table.clone(), row.keys.len(), names, parts.clone()));
                 parts
             }
         };
-        let values = row.values.as_deref().unwrap_or(&[]);
-        let all: Vec<&Col> = row.keys.iter().chain(values.iter()).collect();
-        let row_params = params(dialect, &all)?;
+        let nkeys = row.keys.len();
+        let all = row.keys.into_iter().chain(row.values.unwrap_or_default());
+        let row_params = owned_params(dialect, all, &self.zone)?;
         // Only PostgreSQL rejects an upsert touching one row twice; MySQL applies the
         // rows in order, so there the last record wins within one statement too.
-        let key = if dialect == Dialect::Postgres && mode == InsertMode::Upsert {
-            key_repr(&row_params[..row.keys.len()])
-        } else {
-            String::new()
-        };
+        let key = (dialect == Dialect::Postgres && mode == InsertMode::Upsert)
+            .then(|| key_hash(&row_params[..nkeys]));
         let fits = self.open.as_ref().is_some_and(|m| {
-            m.parts == parts
+            (Arc::ptr_eq(&m.parts, &parts) || m.parts == parts)
                 && m.rows.len() < batch_size
                 && (m.rows.len() + 1) * parts.width <= MAX_PARAMS
-                && (key.is_empty() || !m.keys.contains(&key))
+                && key.is_none_or(|k| !m.keys.contains(&k))
         });
         if !fits {
-            self.flush(dialect);
+            self.flush(dialect)?;
             self.open = Some(MultiRow {
                 parts,
                 rows: Vec::new(),
@@ -1022,16 +1178,21 @@ impl Batcher {
         }
         if let Some(m) = self.open.as_mut() {
             m.rows.push(row_params);
-            if !key.is_empty() {
-                m.keys.insert(key);
+            if let Some(k) = key {
+                m.keys.insert(k);
             }
         }
         Ok(())
     }
 
-    fn finish(mut self, dialect: Dialect) -> Vec<(String, Vec<Param>)> {
-        self.flush(dialect);
-        self.done
+    /// The statements complete so far.
+    fn take_done(&mut self) -> Vec<(String, Vec<Param>)> {
+        std::mem::take(&mut self.done)
+    }
+
+    fn finish(mut self, dialect: Dialect) -> Result<Vec<(String, Vec<Param>)>, JdbcError> {
+        self.flush(dialect)?;
+        Ok(self.done)
     }
 }
 
@@ -1040,10 +1201,11 @@ impl SinkTask for JdbcSinkTask {
     async fn start(&mut self, context: SinkTaskContext, props: Props) -> Result<(), ConnectError> {
         self.reporter = context.errant_record_reporter.clone();
         let settings = SinkSettings::parse(&props)?;
-        let db = Db::connect(&settings.connection).await?;
+        let db = Db::connect_in_zone(&settings.connection, &settings.zone).await?;
         tracing::info!(
-            "JDBC sink task writing to a {} database",
-            db.dialect().name()
+            "JDBC sink task writing to a {} database (db.timezone {})",
+            db.dialect().name(),
+            settings.zone
         );
         self.db = Some(db);
         self.settings = Some(settings);
@@ -1062,39 +1224,45 @@ impl SinkTask for JdbcSinkTask {
             ));
         };
         let dialect = db.dialect();
-        let mut batcher = Batcher::default();
-        let mut rows = 0;
-        for record in &records {
-            let Some(row) = self.row(&settings, record)? else {
-                continue;
-            };
-            if let (Some(value_schema), Some(_)) = (&record.record.value_schema, &row.values) {
-                let key_schema = &record.record.key_schema;
-                let known = self.checked.iter().any(|(t, k, v)| {
-                    // Same Arc (one producer) or an equal schema (converters parse
-                    // one per record).
-                    t == &row.table
-                        && (Arc::ptr_eq(v, value_schema) || v == value_schema)
-                        && match (k, key_schema) {
-                            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
-                            (None, None) => true,
-                            _ => false,
-                        }
-                });
-                if !known {
-                    self.ensure_table(&db, &settings, &row).await?;
-                    self.checked.push((
-                        row.table.clone(),
-                        key_schema.clone(),
-                        value_schema.clone(),
-                    ));
+        // DDL first: an ALTER TABLE would wait forever for the lock of the write
+        // transaction below, which waits for this put to finish.
+        self.prepare_tables(&db, &settings, &records).await?;
+        // Then the writes: statements go to the database as they are built, so the
+        // database executes one while the next one's rows are converted.
+        let (sender, receiver) = tokio::sync::mpsc::channel(WRITE_AHEAD);
+        let this = &*self;
+        let all = &records;
+        let batch_settings = settings.clone();
+        let produce = async move {
+            let settings = batch_settings;
+            let mut batcher = Batcher::new(settings.zone);
+            let mut rows = 0;
+            for record in all {
+                let Some(row) = this.row(&settings, record)? else {
+                    continue;
+                };
+                batcher.add(dialect, settings.insert_mode, row, settings.batch_size)?;
+                rows += 1;
+                for statement in batcher.take_done() {
+                    if sender.send(Write::Statement(statement)).await.is_err() {
+                        // The writer failed: its error is the one to report.
+                        return Ok(rows);
+                    }
                 }
             }
-            batcher.add(dialect, settings.insert_mode, &row, settings.batch_size)?;
-            rows += 1;
-        }
-        let statements = batcher.finish(dialect);
-        let error = match db.execute_in_transaction(statements).await {
+            for statement in batcher.finish(dialect)? {
+                if sender.send(Write::Statement(statement)).await.is_err() {
+                    return Ok(rows);
+                }
+            }
+            // Only an explicit commit commits: a conversion error above drops the
+            // sender instead, and the writer rolls back.
+            let _ = sender.send(Write::Commit).await;
+            Ok::<usize, JdbcError>(rows)
+        };
+        let (produced, written) = tokio::join!(produce, db.execute_streamed(receiver));
+        let rows = produced?;
+        let error = match written {
             Ok(_) => return Ok(()),
             Err(e) => e,
         };
@@ -1112,9 +1280,9 @@ impl SinkTask for JdbcSinkTask {
             let Some(row) = self.row(&settings, record)? else {
                 continue;
             };
-            let mut one = Batcher::default();
-            one.add(dialect, settings.insert_mode, &row, 1)?;
-            if let Err(e) = db.execute_in_transaction(one.finish(dialect)).await {
+            let mut one = Batcher::new(settings.zone);
+            one.add(dialect, settings.insert_mode, row, 1)?;
+            if let Err(e) = db.execute_in_transaction(one.finish(dialect)?).await {
                 if !is_refused_row(&e) {
                     return Err(JdbcError::sql("Failed to write a record".to_string(), e).into());
                 }
@@ -1256,29 +1424,107 @@ mod tests {
                 value: Value::from(name),
             }]),
         };
-        let mut b = Batcher::default();
+        let mut b = Batcher::new(DbZone::default());
         for (id, name) in [(1, "a"), (2, "b"), (1, "c"), (3, "d"), (4, "e")] {
-            b.add(Dialect::Postgres, InsertMode::Upsert, &row(id, name), 3)
+            b.add(Dialect::Postgres, InsertMode::Upsert, row(id, name), 3)
                 .expect("add");
         }
         let tombstone = Row {
             values: None,
             ..row(2, "")
         };
-        b.add(Dialect::Postgres, InsertMode::Upsert, &tombstone, 3)
+        b.add(Dialect::Postgres, InsertMode::Upsert, tombstone, 3)
             .expect("delete");
-        let stmts = b.finish(Dialect::Postgres);
+        let stmts = b.finish(Dialect::Postgres).expect("statements");
         let sqls: Vec<&str> = stmts.iter().map(|s| s.0.as_str()).collect();
         let upsert = " ON CONFLICT (\"id\") DO UPDATE SET \"name\"=EXCLUDED.\"name\"";
+        let unnest =
+            "INSERT INTO \"t\" (\"id\", \"name\") SELECT unnest($1::int8[]), unnest($2::text[])";
         assert_eq!(
             sqls,
             vec![
-                format!("INSERT INTO \"t\" (\"id\", \"name\") VALUES ($1, $2), ($3, $4){upsert}"),
-                format!("INSERT INTO \"t\" (\"id\", \"name\") VALUES ($1, $2), ($3, $4), ($5, $6){upsert}"),
+                format!("{unnest}{upsert}"),
+                format!("{unnest}{upsert}"),
                 "DELETE FROM \"t\" WHERE \"id\" = $1".to_string(),
             ]
         );
-        assert_eq!(stmts[1].1.len(), 6);
+        // One array per column, the rows in order.
+        assert_eq!(
+            stmts[1].1,
+            vec![
+                Param::Array(ParamArray::Int64(vec![Some(1), Some(3), Some(4)])),
+                Param::Array(ParamArray::Text(vec![
+                    Some("c".into()),
+                    Some("d".into()),
+                    Some("e".into())
+                ])),
+            ]
+        );
+
+        // MySQL keeps multi-row VALUES (and applies a repeated key in order).
+        let mut b = Batcher::new(DbZone::default());
+        for (id, name) in [(1, "a"), (2, "b"), (1, "c")] {
+            b.add(Dialect::MySql, InsertMode::Upsert, row(id, name), 3)
+                .expect("add");
+        }
+        let stmts = b.finish(Dialect::MySql).expect("statements");
+        assert_eq!(stmts.len(), 1);
+        assert!(
+            stmts[0]
+                .0
+                .contains("VALUES (?, ?), (?, ?), (?, ?) ON DUPLICATE KEY"),
+            "{}",
+            stmts[0].0
+        );
+        assert_eq!(stmts[0].1.len(), 6);
+    }
+
+    /// Rows of one shape whose schemas give a column two types cannot share an array:
+    /// the statement falls back to VALUES. One row needs no array either.
+    #[test]
+    fn unnest_falls_back_to_values_when_a_column_mixes_types() {
+        let row = |value: Value, schema: SchemaRef| Row {
+            table: TableId::parse("t"),
+            keys: Vec::new(),
+            values: Some(vec![Col {
+                name: "n".into(),
+                schema,
+                value,
+            }]),
+        };
+        let mut b = Batcher::new(DbZone::default());
+        b.add(
+            Dialect::Postgres,
+            InsertMode::Insert,
+            row(Value::Int64(1), Schema::int64()),
+            10,
+        )
+        .expect("add");
+        b.add(
+            Dialect::Postgres,
+            InsertMode::Insert,
+            row(Value::Int32(2), Schema::int32()),
+            10,
+        )
+        .expect("add");
+        let stmts = b.finish(Dialect::Postgres).expect("statements");
+        assert_eq!(stmts.len(), 1);
+        assert_eq!(stmts[0].0, "INSERT INTO \"t\" (\"n\") VALUES ($1), ($2)");
+        assert_eq!(
+            stmts[0].1,
+            vec![Param::Int64(Some(1)), Param::Int32(Some(2))]
+        );
+
+        let mut b = Batcher::new(DbZone::default());
+        b.add(
+            Dialect::Postgres,
+            InsertMode::Insert,
+            row(Value::Int64(1), Schema::int64()),
+            10,
+        )
+        .expect("add");
+        let stmts = b.finish(Dialect::Postgres).expect("statements");
+        assert_eq!(stmts[0].0, "INSERT INTO \"t\" (\"n\") VALUES ($1)");
     }
 
     #[test]
@@ -1304,23 +1550,33 @@ mod tests {
                 value: s.get("name").cloned().unwrap_or_default(),
             }]),
         };
-        let pg = statement(Dialect::Postgres, InsertMode::Upsert, &row)
-            .ok()
-            .flatten();
+        let pg = statement(
+            Dialect::Postgres,
+            InsertMode::Upsert,
+            &row,
+            &DbZone::default(),
+        )
+        .ok()
+        .flatten();
         assert_eq!(
             pg.map(|s| s.0).as_deref(),
             Some("INSERT INTO \"people\" (\"id\", \"name\") VALUES ($1, $2) ON CONFLICT (\"id\") DO UPDATE SET \"name\"=EXCLUDED.\"name\"")
         );
-        let my = statement(Dialect::MySql, InsertMode::Upsert, &row)
+        let my = statement(Dialect::MySql, InsertMode::Upsert, &row, &DbZone::default())
             .ok()
             .flatten();
         assert_eq!(
             my.map(|s| s.0).as_deref(),
             Some("INSERT INTO `people` (`id`, `name`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `name`=VALUES(`name`)")
         );
-        let upd = statement(Dialect::Postgres, InsertMode::Update, &row)
-            .ok()
-            .flatten();
+        let upd = statement(
+            Dialect::Postgres,
+            InsertMode::Update,
+            &row,
+            &DbZone::default(),
+        )
+        .ok()
+        .flatten();
         let Some((sql, params)) = upd else {
             panic!("update")
         };

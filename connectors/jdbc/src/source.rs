@@ -17,18 +17,47 @@
 //! * Tables: `table.whitelist` / `table.include.list`, else every base table of the
 //!   current schema/database minus `table.blacklist` / `table.exclude.list`; spread
 //!   round-robin over up to `tasks.max` tasks.
-//! * Nullable columns give optional fields; NUMERIC/DECIMAL give Decimal;
-//!   DATE/TIME/TIMESTAMP give the logical types (timestamps without zone read as UTC).
+//! * `query`: a custom query instead of tables (with a table list it is a validation
+//!   error on `query`). One task; topic `topic.prefix` alone; source partition
+//!   `{"query": "query"}`; the record schema has no name. `query.suffix` is appended
+//!   to every generated query (in table mode too).
+//! * Nullable columns give optional fields; NUMERIC/DECIMAL give Decimal, or what
+//!   `numeric.mapping` (`none`, `precision_only`, `best_fit`, `best_fit_eager_double`;
+//!   the deprecated `numeric.precision.mapping=true` means `precision_only`) picks by
+//!   precision and scale; an unconstrained PostgreSQL NUMERIC is Decimal of scale 127;
+//!   DATE/TIME/TIMESTAMP give the logical types.
+//! * `db.timezone` (an IANA name or an offset such as `+02:00`): timestamps without
+//!   time zone are read as that zone's wall clock, and the timestamp bounds of the
+//!   queries are that zone's wall clock too. `timestamptz` columns are instants;
+//!   MySQL TIMESTAMP columns are instants too (the session is UTC).
 //! * Checked before anything starts, each naming its key: the connection, that the
 //!   listed tables exist, that the mode's columns exist in every table and (with
-//!   `validate.non.null=true`, the default) are NOT NULL.
+//!   `validate.non.null=true`, the default) are NOT NULL; in query mode, that the
+//!   query runs (the error names `query` and carries the database's message) and has
+//!   the mode's columns (not checked for NOT NULL, as Confluent does not).
 //!
 //! # Deviations
 //!
 //! * Without an include list, the table set is re-read every `table.poll.interval.ms`
 //!   and a change asks the runtime for new task configs (Confluent's table monitor);
 //!   new tables are not checked against the mode before their task starts.
-//! * `query` mode and `numeric.mapping` are not implemented; `db.timezone` must be UTC.
+//! * In incrementing and timestamp modes the query is wrapped as a subquery,
+//!   `SELECT .. FROM (<query>) AS q WHERE ..`, so unlike Confluent's (which appends
+//!   its WHERE to the query text) it may have a WHERE clause of its own. In bulk mode
+//!   it runs as written unless a column needs a cast to be read (json, uuid, ...).
+//! * The query's column types come from the database (a temporary view on
+//!   PostgreSQL, a temporary table on MySQL; see `query_columns`), not from JDBC's
+//!   result metadata; nullability follows the same rules as PostgreSQL's and MySQL's
+//!   JDBC drivers (a column straight from a NOT NULL table column is required).
+//! * `numeric.mapping` applies to PostgreSQL NUMERIC/DECIMAL only: MySQL's driver
+//!   reports DECIMAL as `Types.DECIMAL`, which Confluent always maps to Decimal. An
+//!   unconstrained PostgreSQL NUMERIC under `best_fit`/`best_fit_eager_double` is
+//!   FLOAT64 here; Confluent sees precision 0 and picks INT8, truncating the values.
+//!   A value that does not fit the integer `precision_only`/`best_fit` picks (a
+//!   negative-scale column) fails the poll instead of wrapping around.
+//! * `db.timezone` applies to timestamps; TIME columns are read as they are (Confluent
+//!   shifts them by the zone's 1970 offset). Fixed offsets are accepted besides the
+//!   IANA names Java knows.
 //! * Incrementing modes fetch at most `batch.max.rows` rows per query (LIMIT) and query
 //!   again at once when a batch was full; bulk and timestamp modes read the whole result
 //!   and hand it out `batch.max.rows` at a time.
@@ -38,7 +67,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use connect_api::{
     ConfigInfos, ConnectError, Connector, ConnectorContext, Props, SchemaBuilder, SchemaRef,
@@ -48,10 +77,13 @@ use connect_api::{
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::db::{ConnectionSettings, Db, Dialect, Param, TableId, CONNECTION_URL_CONFIG};
+use crate::db::{
+    ColumnInfo, ConnectionSettings, Db, Dialect, Param, TableId, CONNECTION_URL_CONFIG,
+};
 use crate::error::JdbcError;
 use crate::sink::{block_on_side, connection_keys, connection_settings};
-use crate::types::{source_column, value_as_i64, ColKind, SourceColumn};
+use crate::timezone::{self, DbZone};
+use crate::types::{source_column, value_as_i64, ColKind, NumericMapping, SourceColumn};
 use crate::{list, VERSION};
 
 pub const MODE_CONFIG: &str = "mode";
@@ -69,12 +101,18 @@ pub const POLL_INTERVAL_MS_CONFIG: &str = "poll.interval.ms";
 pub const BATCH_MAX_ROWS_CONFIG: &str = "batch.max.rows";
 pub const TABLE_POLL_INTERVAL_MS_CONFIG: &str = "table.poll.interval.ms";
 pub const NUMERIC_MAPPING_CONFIG: &str = "numeric.mapping";
-pub const DB_TIMEZONE_CONFIG: &str = "db.timezone";
+pub const NUMERIC_PRECISION_MAPPING_CONFIG: &str = "numeric.precision.mapping";
+pub const QUERY_CONFIG: &str = "query";
+pub const QUERY_SUFFIX_CONFIG: &str = "query.suffix";
+pub use crate::timezone::DB_TIMEZONE_CONFIG;
 /// The task-only key carrying a task's tables (comma-separated), as Confluent's `tables`.
 pub const TABLES_CONFIG: &str = "tables";
 
 /// Source partition key: `{"table": "orders"}`.
 pub const TABLE_NAME_KEY: &str = "table";
+/// Source partition of `query` mode: `{"query": "query"}`, as Confluent's.
+pub const QUERY_NAME_KEY: &str = "query";
+pub const QUERY_NAME_VALUE: &str = "query";
 pub const INCREMENTING_FIELD: &str = "incrementing";
 pub const TIMESTAMP_FIELD: &str = "timestamp";
 pub const TIMESTAMP_NANOS_FIELD: &str = "timestamp_nanos";
@@ -182,17 +220,45 @@ pub fn config_def() -> ConfigDef {
     .define(
         ConfigKey::new(NUMERIC_MAPPING_CONFIG, ConfigType::String)
             .default_null()
+            // Not case_insensitive_valid_string: that one refuses the null default.
+            .validator(Validator::custom(
+                "one of none, precision_only, best_fit, best_fit_eager_double (case insensitive)",
+                |_, value| match value.as_str() {
+                    Some(name) if NumericMapping::parse(name).is_none() => Err(format!(
+                        "'{name}' is not one of {}",
+                        NumericMapping::NAMES.join(", ")
+                    )),
+                    _ => Ok(()),
+                },
+            ))
             .importance(Importance::Low)
             .group("Database")
-            .doc("Accepted for compatibility; NUMERIC maps to Decimal (or FLOAT64 without a declared scale)."),
+            .doc("Map NUMERIC values by precision and optionally scale to integral or decimal types. Use none if all NUMERIC columns are to be represented by Connect's DECIMAL logical type. Use best_fit if NUMERIC columns should be cast to Connect's INT8, INT16, INT32, INT64, or FLOAT64 based upon the column's precision and scale. Use best_fit_eager_double if in addition to the properties of best_fit described above, it is desirable to always cast NUMERIC columns with scale to Connect FLOAT64 type, despite potential of loss in accuracy. Use precision_only to map NUMERIC columns based only on the column's precision assuming that column's scale is 0. The none option is the default."),
     )
     .define(
-        ConfigKey::new(DB_TIMEZONE_CONFIG, ConfigType::String)
-            .default_value("UTC")
-            .validator(Validator::valid_string(&["UTC"]))
+        ConfigKey::new(NUMERIC_PRECISION_MAPPING_CONFIG, ConfigType::Boolean)
+            .default_value(false)
+            .importance(Importance::Low)
+            .group("Database")
+            .doc("Whether or not to attempt mapping NUMERIC values by precision to integral types. This option is now deprecated (use numeric.mapping=precision_only); it applies when numeric.mapping is not set."),
+    )
+    .define(
+        timezone::config_key("Name of the JDBC timezone used in the connector when querying with time-based criteria and reading timestamps without time zone: an IANA name (e.g. Europe/Berlin) or an offset (e.g. +02:00). Defaults to UTC.")
+            .group("Connector"),
+    )
+    .define(
+        ConfigKey::new(QUERY_CONFIG, ConfigType::String)
+            .default_value("")
             .importance(Importance::Medium)
-            .group("Connector")
-            .doc("Name of the timezone used for timestamps without time zone. Only UTC is supported."),
+            .group("Mode")
+            .doc("If specified, the query to perform to select new or updated rows. Use this setting if you want to join tables, select subsets of columns in a table, or filter data. If used, this connector will only copy data using this query -- whole-table copying will be disabled. Incremental modes wrap the query as a subquery (SELECT .. FROM (<query>) AS q WHERE ..), so it may have its own WHERE clause."),
+    )
+    .define(
+        ConfigKey::new(QUERY_SUFFIX_CONFIG, ConfigType::String)
+            .default_value("")
+            .importance(Importance::Low)
+            .group("Mode")
+            .doc("Suffix to append at the end of the generated query."),
     )
     .define(
         ConfigKey::new(TABLES_CONFIG, ConfigType::List)
@@ -237,6 +303,12 @@ pub struct SourceSettings {
     pub poll_interval: Duration,
     pub batch_max_rows: usize,
     pub tables: Vec<String>,
+    /// `query`: read this query's result instead of tables.
+    pub query: Option<String>,
+    pub query_suffix: String,
+    pub numeric_mapping: NumericMapping,
+    /// `db.timezone`: the zone of timestamps without time zone.
+    pub zone: DbZone,
 }
 
 impl SourceSettings {
@@ -285,6 +357,33 @@ impl SourceSettings {
                 "Only one of table.include.list/table.whitelist and table.exclude.list/table.blacklist may be set",
             ));
         }
+        // Trailing semicolons end a statement; the query is wrapped in others.
+        let query = parsed
+            .get_string(QUERY_CONFIG)
+            .map(|q| q.trim().trim_end_matches(';').trim_end())
+            .filter(|q| !q.is_empty())
+            .map(str::to_string);
+        if query.is_some() && (!include.is_empty() || !exclude.is_empty()) {
+            return Err(ConnectError::config(
+                QUERY_CONFIG,
+                "Do not specify table filtering parameters (table.include.list/table.whitelist, table.exclude.list/table.blacklist) with a query",
+            ));
+        }
+        let numeric_mapping = match parsed.get_string(NUMERIC_MAPPING_CONFIG) {
+            Some(name) => NumericMapping::parse(name).ok_or_else(|| {
+                ConnectError::config(
+                    NUMERIC_MAPPING_CONFIG,
+                    format!(
+                        "'{name}' is not one of {}",
+                        NumericMapping::NAMES.join(", ")
+                    ),
+                )
+            })?,
+            None if parsed.get_bool(NUMERIC_PRECISION_MAPPING_CONFIG) => {
+                NumericMapping::PrecisionOnly
+            }
+            None => NumericMapping::None,
+        };
         let delay_ms = parsed.get_long(TIMESTAMP_DELAY_INTERVAL_MS_CONFIG);
         Ok(SourceSettings {
             connection: connection_settings(&parsed),
@@ -310,6 +409,14 @@ impl SourceSettings {
                 .unwrap_or(100)
                 .max(1),
             tables: list(&parsed, TABLES_CONFIG),
+            query,
+            query_suffix: parsed
+                .get_string(QUERY_SUFFIX_CONFIG)
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            numeric_mapping,
+            zone: timezone::from_config(&parsed)?,
         })
     }
 }
@@ -380,6 +487,8 @@ pub struct JdbcSourceConnector {
     tables: Arc<Mutex<Vec<String>>>,
     /// Watches for new or dropped tables (only when no include list fixes them).
     monitor: Option<tokio::task::JoinHandle<()>>,
+    /// Reading the custom `query`: one task, no tables.
+    query_mode: bool,
 }
 
 impl JdbcSourceConnector {
@@ -388,9 +497,14 @@ impl JdbcSourceConnector {
     }
 }
 
+/// Checks the configuration against the database: the tables to read (none in query
+/// mode, whose query is checked instead).
 async fn check(settings: &SourceSettings) -> Result<Vec<String>, JdbcError> {
     let db = Db::connect(&settings.connection).await?;
-    let result = resolve_tables(&db, settings).await;
+    let result = match &settings.query {
+        Some(query) => check_query(&db, settings, query).await.map(|()| Vec::new()),
+        None => resolve_tables(&db, settings).await,
+    };
     db.close().await;
     result
 }
@@ -432,11 +546,12 @@ impl Connector for JdbcSourceConnector {
     async fn start(&mut self, context: ConnectorContext, props: Props) -> Result<(), ConnectError> {
         let settings = SourceSettings::parse(&props)?;
         let tables = check(&settings).await?;
-        if tables.is_empty() {
+        self.query_mode = settings.query.is_some();
+        if tables.is_empty() && !self.query_mode {
             tracing::warn!("JDBC source found no tables to read");
         }
         *self.tables.lock().unwrap_or_else(|e| e.into_inner()) = tables;
-        if settings.include.is_empty() {
+        if settings.include.is_empty() && !self.query_mode {
             let parsed = config_def().parse_connector_config(&props)?;
             let interval = Duration::from_millis(
                 u64::try_from(parsed.get_long(TABLE_POLL_INTERVAL_MS_CONFIG))
@@ -454,8 +569,12 @@ impl Connector for JdbcSourceConnector {
         Ok(())
     }
 
-    /// Tables round-robin over at most `max_tasks` tasks (none when there are no tables).
+    /// Tables round-robin over at most `max_tasks` tasks (none when there are no tables);
+    /// a query is one task.
     async fn task_configs(&mut self, max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
+        if self.query_mode {
+            return Ok(vec![self.props.clone()]);
+        }
         let tables = self
             .tables
             .lock()
@@ -609,9 +728,125 @@ impl Offset {
     }
 }
 
-/// One table a task reads.
+/// What a reader reads: a table, or the custom `query`.
+#[derive(Debug, Clone)]
+enum Origin {
+    Table(TableId),
+    Query(String),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Table(table) => write!(f, "table {table}"),
+            Origin::Query(_) => f.write_str("the query"),
+        }
+    }
+}
+
+/// How the timestamp bounds of a query are bound, from the timestamp columns' types.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TimestampParam {
+    /// `timestamp with time zone`: instants.
+    Instant,
+    /// MySQL TIMESTAMP under our UTC session: UTC wall clocks.
+    UtcWallClock,
+    /// Columns without time zone: wall clocks of `db.timezone`.
+    ZoneWallClock,
+}
+
+/// The columns a mode reads (incrementing, then timestamps in COALESCE order), checked:
+/// present in the result, and of a type the offset can hold. Errors name the key.
+fn mode_columns(
+    settings: &SourceSettings,
+    columns: &[SourceColumn],
+    origin: &Origin,
+) -> Result<(Option<usize>, Vec<usize>), JdbcError> {
+    let find = |key: &str, name: &str| {
+        columns.iter().position(|c| c.name == name).ok_or_else(|| {
+            JdbcError::config(key, format!("Column {name} does not exist in {origin}"))
+        })
+    };
+    let incrementing = match (
+        &settings.incrementing_column,
+        settings.mode.uses_incrementing(),
+    ) {
+        (Some(name), true) => {
+            let i = find(INCREMENTING_COLUMN_NAME_CONFIG, name)?;
+            if !matches!(
+                columns[i].kind,
+                ColKind::Int8
+                    | ColKind::Int16
+                    | ColKind::Int32
+                    | ColKind::Int64
+                    | ColKind::NumericInt { .. }
+                    | ColKind::Decimal { scale: 0 }
+            ) {
+                return Err(JdbcError::config(
+                    INCREMENTING_COLUMN_NAME_CONFIG,
+                    format!("Column {name} of {origin} is not an integer column"),
+                ));
+            }
+            Some(i)
+        }
+        _ => None,
+    };
+    let timestamps = if settings.mode.uses_timestamp() {
+        settings
+            .timestamp_columns
+            .iter()
+            .map(|name| find(TIMESTAMP_COLUMN_NAME_CONFIG, name))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
+    for &i in &timestamps {
+        if !matches!(
+            columns[i].kind,
+            ColKind::Timestamp | ColKind::TimestampUtc | ColKind::TimestampTz | ColKind::Date
+        ) {
+            return Err(JdbcError::config(
+                TIMESTAMP_COLUMN_NAME_CONFIG,
+                format!(
+                    "Column {} of {origin} is not a timestamp column",
+                    columns[i].name
+                ),
+            ));
+        }
+    }
+    Ok((incrementing, timestamps))
+}
+
+/// The columns of the custom query's result; a query that does not run is an error
+/// naming `query`, with the database's message.
+async fn query_columns(db: &Db, query: &str) -> Result<Vec<ColumnInfo>, JdbcError> {
+    match db.query_columns(query).await {
+        Ok(columns) if columns.is_empty() => Err(JdbcError::config(
+            QUERY_CONFIG,
+            "The query returns no columns",
+        )),
+        Ok(columns) => Ok(columns),
+        Err(sqlx::Error::Database(e)) => Err(JdbcError::config(
+            QUERY_CONFIG,
+            format!("The query failed: {e}"),
+        )),
+        Err(e) => Err(JdbcError::sql("Failed to describe the query's result", e)),
+    }
+}
+
+/// Checks the custom query against the mode (connector start and validate).
+async fn check_query(db: &Db, settings: &SourceSettings, query: &str) -> Result<(), JdbcError> {
+    let columns: Vec<SourceColumn> = query_columns(db, query)
+        .await?
+        .iter()
+        .map(|c| source_column(db.dialect(), c, settings.numeric_mapping))
+        .collect();
+    mode_columns(settings, &columns, &Origin::Query(query.to_string())).map(|_| ())
+}
+
+/// One table (or the query) a task reads.
 struct TableReader {
-    table: TableId,
+    origin: Origin,
     topic: String,
     partition: SourcePartition,
     columns: Vec<SourceColumn>,
@@ -620,8 +855,8 @@ struct TableReader {
     incrementing: Option<usize>,
     /// Indexes of the timestamp columns in `columns`, in COALESCE order.
     timestamps: Vec<usize>,
-    /// Whether timestamp parameters are `timestamp with time zone`.
-    timestamp_tz: bool,
+    /// How timestamp bounds are bound.
+    timestamp_param: TimestampParam,
     offset: Offset,
     next_poll: Instant,
     /// Rows read but not yet returned (bulk and timestamp modes).
@@ -645,90 +880,65 @@ impl JdbcSourceTask {
         db: &Db,
         settings: &SourceSettings,
         context: &SourceTaskContext,
-        table: &str,
+        origin: Origin,
     ) -> Result<TableReader, JdbcError> {
-        let id = TableId::parse(table);
-        let infos = db.columns(&id).await.map_err(|e| {
-            JdbcError::sql(format!("Failed to read the columns of table {table}"), e)
-        })?;
-        if infos.is_empty() {
-            return Err(JdbcError::config(
-                settings.include_key,
-                format!("Table {table} does not exist"),
-            ));
-        }
+        let (infos, schema_name, topic, partition) = match &origin {
+            Origin::Table(id) => {
+                let infos = db.columns(id).await.map_err(|e| {
+                    JdbcError::sql(format!("Failed to read the columns of table {id}"), e)
+                })?;
+                if infos.is_empty() {
+                    return Err(JdbcError::config(
+                        settings.include_key,
+                        format!("Table {id} does not exist"),
+                    ));
+                }
+                let mut partition = SourcePartition::new();
+                partition.insert(TABLE_NAME_KEY.into(), json!(id.to_string()));
+                (
+                    infos,
+                    Some(id.name.clone()),
+                    format!("{}{}", settings.topic_prefix, id.name),
+                    partition,
+                )
+            }
+            Origin::Query(query) => {
+                let mut partition = SourcePartition::new();
+                partition.insert(QUERY_NAME_KEY.into(), json!(QUERY_NAME_VALUE));
+                // Confluent: the topic is the prefix alone, the schema has no name.
+                (
+                    query_columns(db, query).await?,
+                    None,
+                    settings.topic_prefix.clone(),
+                    partition,
+                )
+            }
+        };
         let columns: Vec<SourceColumn> = infos
             .iter()
-            .map(|c| source_column(db.dialect(), c))
+            .map(|c| source_column(db.dialect(), c, settings.numeric_mapping))
             .collect();
-        let mut builder = SchemaBuilder::struct_().name(id.name.clone());
+        let mut builder = SchemaBuilder::struct_();
+        if let Some(name) = schema_name {
+            builder = builder.name(name);
+        }
         for c in &columns {
             builder = builder.field(c.name.clone(), c.schema.clone());
         }
-        let find = |key: &str, name: &str| {
-            columns.iter().position(|c| c.name == name).ok_or_else(|| {
-                JdbcError::config(
-                    key,
-                    format!("Column {name} does not exist in table {table}"),
-                )
-            })
-        };
-        let incrementing = match (
-            &settings.incrementing_column,
-            settings.mode.uses_incrementing(),
-        ) {
-            (Some(name), true) => {
-                let i = find(INCREMENTING_COLUMN_NAME_CONFIG, name)?;
-                if !matches!(
-                    columns[i].kind,
-                    ColKind::Int8
-                        | ColKind::Int16
-                        | ColKind::Int32
-                        | ColKind::Int64
-                        | ColKind::Decimal { scale: 0 }
-                ) {
-                    return Err(JdbcError::config(
-                        INCREMENTING_COLUMN_NAME_CONFIG,
-                        format!("Column {name} of table {table} is not an integer column"),
-                    ));
-                }
-                Some(i)
-            }
-            _ => None,
-        };
-        let timestamps = if settings.mode.uses_timestamp() {
-            settings
-                .timestamp_columns
-                .iter()
-                .map(|name| find(TIMESTAMP_COLUMN_NAME_CONFIG, name))
-                .collect::<Result<Vec<_>, _>>()?
+        let (incrementing, timestamps) = mode_columns(settings, &columns, &origin)?;
+        let kinds: Vec<&ColKind> = timestamps.iter().map(|&i| &columns[i].kind).collect();
+        let timestamp_param = if kinds.contains(&&ColKind::TimestampTz) {
+            TimestampParam::Instant
+        } else if kinds.contains(&&ColKind::TimestampUtc) {
+            TimestampParam::UtcWallClock
         } else {
-            Vec::new()
+            TimestampParam::ZoneWallClock
         };
-        for &i in &timestamps {
-            if !matches!(
-                columns[i].kind,
-                ColKind::Timestamp | ColKind::TimestampTz | ColKind::Date
-            ) {
-                return Err(JdbcError::config(
-                    TIMESTAMP_COLUMN_NAME_CONFIG,
-                    format!(
-                        "Column {} of table {table} is not a timestamp column",
-                        columns[i].name
-                    ),
-                ));
-            }
-        }
-        let timestamp_tz = timestamps
-            .iter()
-            .any(|&i| columns[i].kind == ColKind::TimestampTz);
-        let mut partition = SourcePartition::new();
-        partition.insert(TABLE_NAME_KEY.into(), json!(table));
         let mut offset = match context.offsets.offset(&partition) {
             Some(stored) => {
                 let offset = Offset::from_map(&stored)?;
                 tracing::info!(
-                    "Resuming table {table} from offset {}",
+                    "Resuming {origin} from offset {}",
                     serde_json::Value::Object(stored)
                 );
                 offset
@@ -748,26 +958,18 @@ impl JdbcSourceTask {
             };
         }
         Ok(TableReader {
-            topic: format!("{}{}", settings.topic_prefix, id.name),
-            table: id,
+            topic,
+            origin,
             partition,
             schema: builder.build(),
             columns,
             incrementing,
             timestamps,
-            timestamp_tz,
+            timestamp_param,
             offset,
             next_poll: Instant::now(),
             pending: VecDeque::new(),
         })
-    }
-}
-
-fn ts_param(tz: bool, ts: NaiveDateTime) -> Param {
-    if tz {
-        Param::TimestampTz(Some(ts.and_utc()))
-    } else {
-        Param::Timestamp(Some(ts))
     }
 }
 
@@ -785,6 +987,34 @@ impl TableReader {
         }
     }
 
+    /// A timestamp bound as the timestamp columns compare with it.
+    fn ts_param(&self, instant: DateTime<Utc>, zone: &DbZone) -> Param {
+        match self.timestamp_param {
+            TimestampParam::Instant => Param::TimestampTz(Some(instant)),
+            TimestampParam::UtcWallClock => Param::Timestamp(Some(instant.naive_utc())),
+            TimestampParam::ZoneWallClock => Param::Timestamp(Some(zone.to_local(instant))),
+        }
+    }
+
+    /// `SELECT <columns> FROM <table or (query) AS q>`. In bulk mode a query whose
+    /// columns need no cast runs as it is, so its own ORDER BY holds (MariaDB ignores
+    /// one inside a derived table).
+    fn select(&self, d: Dialect, mode: Mode) -> String {
+        let select: Vec<&str> = self.columns.iter().map(|c| c.select.as_str()).collect();
+        match &self.origin {
+            Origin::Table(table) => {
+                format!("SELECT {} FROM {}", select.join(", "), table.quoted(d))
+            }
+            Origin::Query(query)
+                if mode == Mode::Bulk
+                    && self.columns.iter().all(|c| c.select == d.quote(&c.name)) =>
+            {
+                query.clone()
+            }
+            Origin::Query(query) => format!("SELECT {} FROM ({query}) AS q", select.join(", ")),
+        }
+    }
+
     /// The query for the next batch and its parameters; `limited` tells whether it
     /// carries a LIMIT (so a full batch means "query again now").
     async fn query(
@@ -793,23 +1023,18 @@ impl TableReader {
         settings: &SourceSettings,
     ) -> Result<(String, Vec<Param>, bool), JdbcError> {
         let d = db.dialect();
-        let select: Vec<&str> = self.columns.iter().map(|c| c.select.as_str()).collect();
-        let base = format!("SELECT {} FROM {}", select.join(", "), self.table.quoted(d));
+        let base = self.select(d, settings.mode);
         let p = |n: usize| d.placeholder(n);
         let limit = settings.batch_max_rows;
         let end = || async {
             db.now_utc()
                 .await
-                .map(|now| now - settings.timestamp_delay)
+                .map(|now| now.and_utc() - settings.timestamp_delay)
                 .map_err(|e| JdbcError::sql("Failed to read the database time", e))
         };
-        let epoch = DateTime::<Utc>::UNIX_EPOCH.naive_utc();
-        let last_ts = self
-            .offset
-            .timestamp
-            .map(|t| t.naive_utc())
-            .unwrap_or(epoch);
-        Ok(match settings.mode {
+        let last_ts = self.offset.timestamp.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let zone = &settings.zone;
+        let (sql, params, limited) = match settings.mode {
             Mode::Bulk => (base, Vec::new(), false),
             Mode::Incrementing => {
                 let inc = d.quote(&self.columns[self.incrementing.unwrap_or(0)].name);
@@ -831,8 +1056,8 @@ impl TableReader {
                         p(2)
                     ),
                     vec![
-                        ts_param(self.timestamp_tz, last_ts),
-                        ts_param(self.timestamp_tz, end().await?),
+                        self.ts_param(last_ts, zone),
+                        self.ts_param(end().await?, zone),
                     ],
                     false,
                 )
@@ -849,25 +1074,30 @@ impl TableReader {
                         p(4)
                     ),
                     vec![
-                        ts_param(self.timestamp_tz, end().await?),
-                        ts_param(self.timestamp_tz, last_ts),
+                        self.ts_param(end().await?, zone),
+                        self.ts_param(last_ts, zone),
                         Param::Int64(Some(self.offset.incrementing.unwrap_or(-1))),
-                        ts_param(self.timestamp_tz, last_ts),
+                        self.ts_param(last_ts, zone),
                     ],
                     true,
                 )
             }
-        })
+        };
+        let sql = if settings.query_suffix.is_empty() {
+            sql
+        } else {
+            format!("{sql} {}", settings.query_suffix)
+        };
+        Ok((sql, params, limited))
     }
-
     /// Turns a row into a record and advances the offset past it.
     fn record(&mut self, row: Vec<Value>) -> Result<SourceRecord, JdbcError> {
         let mut value = Struct::new(self.schema.clone()).map_err(|e| JdbcError::Data(e.message))?;
         if let Some(i) = self.incrementing {
             let v = row.get(i).and_then(value_as_i64).ok_or_else(|| {
                 JdbcError::Data(format!(
-                    "Null or non-integer value in incrementing column {} of table {}",
-                    self.columns[i].name, self.table
+                    "Null or non-integer value in incrementing column {} of {}",
+                    self.columns[i].name, self.origin
                 ))
             })?;
             self.offset.incrementing = Some(v);
@@ -885,7 +1115,7 @@ impl TableReader {
         for (col, v) in self.columns.iter().zip(row) {
             value
                 .put(&col.name, v)
-                .map_err(|e| JdbcError::Data(format!("Table {}: {}", self.table, e.message)))?;
+                .map_err(|e| JdbcError::Data(format!("{}: {}", self.origin, e.message)))?;
         }
         Ok(SourceRecord::new(
             self.partition.clone(),
@@ -906,20 +1136,34 @@ impl SourceTask for JdbcSourceTask {
     ) -> Result<(), ConnectError> {
         let settings = SourceSettings::parse(&props)?;
         let db = Db::connect(&settings.connection).await?;
-        let tables = if settings.tables.is_empty() {
+        let origins: Vec<Origin> = match &settings.query {
+            Some(query) => vec![Origin::Query(query.clone())],
             // Started without the connector (tests, embedding): resolve them here.
-            resolve_tables(&db, &settings).await?
-        } else {
-            settings.tables.clone()
+            None if settings.tables.is_empty() => resolve_tables(&db, &settings)
+                .await?
+                .iter()
+                .map(|t| Origin::Table(TableId::parse(t)))
+                .collect(),
+            None => settings
+                .tables
+                .iter()
+                .map(|t| Origin::Table(TableId::parse(t)))
+                .collect(),
         };
-        let mut readers = Vec::with_capacity(tables.len());
-        for table in &tables {
-            readers.push(Self::reader(&db, &settings, &context, table).await?);
+        let mut readers = Vec::with_capacity(origins.len());
+        for origin in origins {
+            readers.push(Self::reader(&db, &settings, &context, origin).await?);
         }
         tracing::info!(
-            "JDBC source task reading {} table(s) in {:?} mode",
-            readers.len(),
-            settings.mode
+            "JDBC source task reading {} in {:?} mode (db.timezone {}, numeric.mapping {:?})",
+            if settings.query.is_some() {
+                "a query".to_string()
+            } else {
+                format!("{} table(s)", readers.len())
+            },
+            settings.mode,
+            settings.zone,
+            settings.numeric_mapping
         );
         self.readers = readers;
         self.db = Some(db);
@@ -951,9 +1195,9 @@ impl SourceTask for JdbcSourceTask {
         let (sql, params, limited) = reader.query(&db, &settings).await?;
         let kinds: Vec<ColKind> = reader.columns.iter().map(|c| c.kind.clone()).collect();
         let rows = db
-            .query_values(&sql, &params, &kinds)
+            .query_values(&sql, &params, &kinds, &settings.zone)
             .await
-            .map_err(|e| JdbcError::sql(format!("Failed to query table {}", reader.table), e))?;
+            .map_err(|e| JdbcError::sql(format!("Failed to query {}", reader.origin), e))?;
         let full = limited && rows.len() >= max;
         reader.next_poll = if full {
             Instant::now()

@@ -430,3 +430,158 @@ async fn postgres_refused_rows_are_reported() {
 async fn mariadb_refused_rows_are_reported() {
     refused_rows_are_reported(Server::mariadb()).await;
 }
+
+/// `db.timezone` on the sink: a column without time zone gets the zone's wall clock; a
+/// PostgreSQL `timestamptz` column keeps the instant. Several rows, so PostgreSQL's
+/// UNNEST path (timestamptz arrays) is the one exercised.
+async fn sink_time_zone(server: Server, zone: &str, wall_clock: &str) {
+    let tz_column = if server.is_postgres() {
+        ", instant TIMESTAMPTZ"
+    } else {
+        ""
+    };
+    server.sql(&format!(
+        "CREATE TABLE stamps (id BIGINT NOT NULL PRIMARY KEY, local {}{tz_column})",
+        if server.is_postgres() {
+            "TIMESTAMP(3)"
+        } else {
+            "DATETIME(3)"
+        }
+    ));
+    let mut builder = SchemaBuilder::struct_()
+        .field("id", Schema::int64())
+        .field("local", logical::timestamp_schema().build());
+    if server.is_postgres() {
+        builder = builder.field("instant", logical::timestamp_schema().build());
+    }
+    let schema = builder.build();
+    // 2024-07-01T10:00:00.250Z, plus id seconds.
+    let records: Vec<SinkRecord> = (0..3)
+        .map(|id| {
+            let ts = Value::Timestamp(
+                logical::timestamp_from_millis(1_719_828_000_250 + id * 1000).expect("ts"),
+            );
+            let mut value = Struct::new(schema.clone())
+                .and_then(|s| s.with("id", id))
+                .and_then(|s| s.with("local", ts.clone()))
+                .expect("value");
+            if server.is_postgres() {
+                value = value.with("instant", ts).expect("instant");
+            }
+            record("stamps", id, id, Some(value))
+        })
+        .collect();
+    let mut task = JdbcSinkTask::new();
+    task.start(
+        SinkTaskContext::default(),
+        props(
+            server.connection_props(),
+            &[
+                ("insert.mode", "upsert"),
+                ("pk.mode", "record_value"),
+                ("pk.fields", "id"),
+                ("db.timezone", zone),
+            ],
+        ),
+    )
+    .await
+    .expect("start");
+    task.put(records).await.expect("put");
+    task.stop().await.expect("stop");
+    let local = if server.is_postgres() {
+        server.scalar("SELECT to_char(local, 'YYYY-MM-DD HH24:MI:SS.MS') FROM stamps WHERE id = 2")
+    } else {
+        server.scalar("SELECT DATE_FORMAT(local, '%Y-%m-%d %H:%i:%s.%f') FROM stamps WHERE id = 2")
+    };
+    assert!(local.starts_with(wall_clock), "{local} in {zone}");
+    if server.is_postgres() {
+        let instant = server.scalar(
+            "SELECT to_char(instant AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') FROM stamps WHERE id = 2",
+        );
+        assert_eq!(instant, "2024-07-01 10:00:02.250", "the instant is kept");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_db_timezone_writes_wall_clocks() {
+    sink_time_zone(
+        Server::postgres(),
+        "Europe/Berlin",
+        "2024-07-01 12:00:02.250",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_db_timezone_takes_offsets() {
+    sink_time_zone(Server::postgres(), "-05:30", "2024-07-01 04:30:02.250").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_db_timezone_writes_wall_clocks() {
+    sink_time_zone(
+        Server::mariadb(),
+        "Europe/Berlin",
+        "2024-07-01 12:00:02.250",
+    )
+    .await;
+}
+
+/// Statements go to the database while later records are still being converted: a
+/// record that cannot be converted (an array field, which no column type holds) after
+/// 2,500 good ones must leave none of the put's rows behind.
+async fn conversion_error_rolls_back_the_put(server: Server) {
+    server.sql("CREATE TABLE items (id BIGINT NOT NULL PRIMARY KEY, name TEXT, tags TEXT)");
+    let plain = SchemaBuilder::struct_()
+        .field("id", Schema::int64())
+        .field("name", Schema::string())
+        .build();
+    let tagged = SchemaBuilder::struct_()
+        .field("id", Schema::int64())
+        .field("name", Schema::string())
+        .field(
+            "tags",
+            SchemaBuilder::array(Schema::string()).optional().build(),
+        )
+        .build();
+    let records: Vec<SinkRecord> = (0..3000)
+        .map(|id| {
+            let schema = if id == 2500 { &tagged } else { &plain };
+            let value = Struct::new(schema.clone())
+                .and_then(|s| s.with("id", id))
+                .and_then(|s| s.with("name", format!("n{id}")))
+                .expect("value");
+            record("items", id, id, Some(value))
+        })
+        .collect();
+    let mut task = JdbcSinkTask::new();
+    task.start(
+        SinkTaskContext::default(),
+        props(
+            server.connection_props(),
+            &[
+                ("insert.mode", "upsert"),
+                ("pk.mode", "record_value"),
+                ("pk.fields", "id"),
+                ("batch.size", "1000"),
+            ],
+        ),
+    )
+    .await
+    .expect("start");
+    let err = task.put(records).await.expect_err("the array field fails");
+    assert!(matches!(err, ConnectError::Data(_)), "{err}");
+    assert!(err.to_string().contains("tags"), "{err}");
+    assert_eq!(server.scalar("SELECT COUNT(*) FROM items"), "0");
+    task.stop().await.expect("stop");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_conversion_error_rolls_back_the_put() {
+    conversion_error_rolls_back_the_put(Server::postgres()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_conversion_error_rolls_back_the_put() {
+    conversion_error_rolls_back_the_put(Server::mariadb()).await;
+}
