@@ -11,14 +11,25 @@
 //!   codes, the `source` block) that every database's connector shares, so a
 //!   MySQL/MariaDB binlog connector can be added beside PostgreSQL.
 //!
+//! What the two connectors share lives here, and neither imports from the other:
+//! [`config`] (the keys Debezium's relational connectors have in common and their
+//! parsing), [`modes`] (`decimal.handling.mode`, `time.precision.mode` and the
+//! temporal schemas), [`table_schema`] (topic, key and row schemas of a captured
+//! table), [`tables`] (include/exclude filters) and [`connector_support`] (the
+//! connector half: validate, start, one task).
+//!
 //! [`plugins`] registers the connectors under Debezium's class names and aliases.
 
 use connect_api::{ConnectorInstance, ConnectorKind, ConnectorPlugin};
 
+pub mod config;
+pub mod connector_support;
 pub mod envelope;
 pub mod error;
+pub mod modes;
 pub mod mysql;
 pub mod postgres;
+pub mod table_schema;
 pub mod tables;
 
 pub use error::CdcError;

@@ -22,12 +22,10 @@
 //! * update and delete use REPLICA IDENTITY FULL, so `before` is the whole row (the
 //!   example shows `{"id": 1}`, which pgoutput never sends for an update).
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
 
-use connect_api::{
-    OffsetReader, Props, SourceOffset, SourcePartition, SourceRecord, SourceTask, SourceTaskContext,
-};
+use common::*;
+use connect_api::{Props, SourceTask};
 use connect_cdc::postgres::PostgresSourceTask;
 use serde_json::{json, Value as Json};
 use testkit::database::{PASSWORD, USER};
@@ -133,9 +131,7 @@ fn expected_schema() -> Json {
         { "type": "string", "optional": false, "field": "connector" },
         { "type": "string", "optional": false, "field": "name" },
         { "type": "int64", "optional": false, "field": "ts_ms" },
-        { "type": "string", "optional": true, "name": "io.debezium.data.Enum", "version": 1,
-          "parameters": { "allowed": "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental" },
-          "default": "false", "field": "snapshot" },
+        snapshot_enum_field(),
         { "type": "string", "optional": false, "field": "db" },
         { "type": "string", "optional": true, "field": "sequence" },
         { "type": "int64", "optional": true, "field": "ts_us" },
@@ -151,22 +147,7 @@ fn expected_schema() -> Json {
     s.insert("version".into(), json!(1));
     s.insert("field".into(), json!("source"));
     fields[2] = Json::Object(s);
-    fields.insert(
-        3,
-        json!({
-            "type": "struct",
-            "fields": [
-                { "type": "string", "optional": false, "field": "id" },
-                { "type": "int64", "optional": false, "field": "total_order" },
-                { "type": "int64", "optional": false, "field": "data_collection_order" }
-            ],
-            "optional": true, "name": "event.block", "version": 1, "field": "transaction"
-        }),
-    );
-    schema
-        .as_object_mut()
-        .unwrap()
-        .insert("version".into(), json!(2));
+    add_transaction_block(&mut schema);
     schema
 }
 
@@ -200,52 +181,15 @@ fn expected(actual: &Json, op: &str, before: Json, after: Json, snapshot: Json) 
         "lsn",
         "xmin",
     ];
-    let source: serde_json::Map<String, Json> = order
-        .iter()
-        .map(|k| (k.to_string(), source[*k].clone()))
-        .collect();
-    let payload = json!({
-        "before": before,
-        "after": after,
-        "source": source,
-        "transaction": null,
-        "op": op,
-        "ts_ms": got["ts_ms"],
-        "ts_us": got["ts_us"],
-        "ts_ns": got["ts_ns"],
-    });
-    serde_json::to_string(&json!({ "schema": expected_schema(), "payload": payload })).unwrap()
-}
-
-struct NoOffsets;
-
-impl OffsetReader for NoOffsets {
-    fn offset(&self, _: &SourcePartition) -> Option<SourceOffset> {
-        None
-    }
-}
-
-async fn poll_n(task: &mut PostgresSourceTask, n: usize) -> Vec<SourceRecord> {
-    let end = Instant::now() + Duration::from_secs(30);
-    let mut out = Vec::new();
-    while out.len() < n && Instant::now() < end {
-        out.extend(task.poll().await.expect("poll"));
-    }
-    assert_eq!(out.len(), n);
-    out
-}
-
-fn render(conv: &dyn converters::Converter, record: &SourceRecord, key: bool) -> String {
-    let (schema, value) = if key {
-        (record.record.key_schema.as_ref(), &record.record.key)
-    } else {
-        (record.record.value_schema.as_ref(), &record.record.value)
-    };
-    let bytes = conv
-        .from_connect_data(&record.record.topic, schema, value)
-        .expect("convert")
-        .expect("not null");
-    String::from_utf8(bytes).expect("utf-8")
+    expected_event(
+        expected_schema(),
+        actual,
+        &source,
+        &order,
+        op,
+        before,
+        after,
+    )
 }
 
 #[tokio::test]
@@ -258,24 +202,24 @@ async fn events_match_debeziums_documented_json_byte_for_byte() {
          ALTER TABLE inventory.customers REPLICA IDENTITY FULL; \
          INSERT INTO inventory.customers (first_name, last_name, email) VALUES ('Anne', 'Kretchmar', 'annek@noanswer.org')",
     );
-    let mut props: Props = [
-        ("database.hostname", "127.0.0.1"),
-        ("database.user", USER),
-        ("database.password", PASSWORD),
-        ("database.dbname", "test"),
-        ("topic.prefix", "PostgreSQL_server"),
-        ("table.include.list", "inventory.customers"),
-        ("poll.interval.ms", "100"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    props.insert("database.port".into(), pg.port.to_string());
+    let props: Props = props_for(
+        &[
+            ("database.hostname", "127.0.0.1"),
+            ("database.user", USER),
+            ("database.password", PASSWORD),
+            ("database.dbname", "test"),
+            ("topic.prefix", "PostgreSQL_server"),
+            ("table.include.list", "inventory.customers"),
+            ("poll.interval.ms", "100"),
+        ],
+        pg.port,
+        &[],
+    );
     let mut task = PostgresSourceTask::new();
-    let ctx = SourceTaskContext {
-        offsets: Arc::new(NoOffsets),
-    };
-    task.start(ctx, props).await.expect("start");
+    // No stored offsets: a first start.
+    task.start(Offsets::default().context(), props)
+        .await
+        .expect("start");
     let read = poll_n(&mut task, 1).await;
     pg.psql("INSERT INTO inventory.customers (first_name, last_name, email) VALUES ('Anne', 'Kretchmar', 'annek@noanswer.org')");
     pg.psql("UPDATE inventory.customers SET first_name = 'Anne Marie' WHERE id = 1");
@@ -283,13 +227,6 @@ async fn events_match_debeziums_documented_json_byte_for_byte() {
     let changes = poll_n(&mut task, 4).await; // c, u, d, tombstone
     task.stop().await.unwrap();
 
-    let mut conv =
-        converters::new_converter("org.apache.kafka.connect.json.JsonConverter").unwrap();
-    conv.configure(
-        &Props::from([("schemas.enable".to_string(), "true".to_string())]),
-        false,
-    )
-    .unwrap();
     let anne = |id: i64, first: &str| json!({ "id": id, "first_name": first, "last_name": "Kretchmar", "email": "annek@noanswer.org" });
     let cases = [
         (&read[0], "r", Json::Null, anne(1, "Anne"), json!("last")),
@@ -317,19 +254,9 @@ async fn events_match_debeziums_documented_json_byte_for_byte() {
             json!("false"),
         ),
     ];
-    for (record, op, before, after, snapshot) in cases {
-        let actual = render(conv.as_ref(), record, false);
-        let parsed: Json = serde_json::from_str(&actual).unwrap();
-        assert_eq!(
-            actual,
-            expected(&parsed, op, before, after, snapshot),
-            "op {op}"
-        );
-    }
+    assert_documented_values(cases.into(), expected);
     // The key, as the documentation's key example with real JSON types.
-    let mut key_conv =
-        converters::new_converter("org.apache.kafka.connect.json.JsonConverter").unwrap();
-    key_conv.configure(&Props::new(), true).unwrap();
+    let key_conv = json_converter(true);
     assert_eq!(
         render(key_conv.as_ref(), &changes[1], true),
         r#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,"name":"PostgreSQL_server.inventory.customers.Key"},"payload":{"id":1}}"#

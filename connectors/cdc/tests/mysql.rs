@@ -4,50 +4,18 @@
 //! before/after images, an ALTER TABLE picked up, validation errors naming the key,
 //! and a restart from a stored offset that neither loses nor repeats changes.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::{Duration, Instant};
 
-use connect_api::{
-    Connector, OffsetReader, Props, SourceOffset, SourcePartition, SourceRecord, SourceTask,
-    SourceTaskContext, Struct, Value,
-};
+use common::*;
+use connect_api::{Props, SourceRecord, SourceTask, Value};
 use connect_cdc::mysql::{MySqlConnector, MySqlSourceTask};
 use testkit::database::{PASSWORD, USER};
 use testkit::MariaDb;
 
-/// The runtime's offset store, in memory.
-#[derive(Clone, Default)]
-struct Offsets(Arc<Mutex<HashMap<String, SourceOffset>>>);
-
-impl OffsetReader for Offsets {
-    fn offset(&self, partition: &SourcePartition) -> Option<SourceOffset> {
-        let key = serde_json::Value::Object(partition.clone()).to_string();
-        self.0.lock().unwrap().get(&key).cloned()
-    }
-}
-
-impl Offsets {
-    fn context(&self) -> SourceTaskContext {
-        SourceTaskContext {
-            offsets: Arc::new(self.clone()),
-        }
-    }
-
-    /// What the runtime does once records are acknowledged: store the last offset.
-    fn settle(&self, records: &[SourceRecord]) {
-        if let Some(last) = records.last() {
-            let key = serde_json::Value::Object(last.source_partition.clone()).to_string();
-            self.0
-                .lock()
-                .unwrap()
-                .insert(key, last.source_offset.clone());
-        }
-    }
-}
-
 fn props(db: &MariaDb, extra: &[(&str, &str)]) -> Props {
-    let mut p: Props = [
+    let base = [
         (
             "connector.class",
             "io.debezium.connector.mysql.MySqlConnector",
@@ -58,79 +26,8 @@ fn props(db: &MariaDb, extra: &[(&str, &str)]) -> Props {
         ("database.server.id", "5501"),
         ("topic.prefix", "srv"),
         ("poll.interval.ms", "100"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    p.insert("database.port".into(), db.port.to_string());
-    for (k, v) in extra {
-        p.insert(k.to_string(), v.to_string());
-    }
-    p
-}
-
-async fn poll_n(task: &mut MySqlSourceTask, n: usize) -> Vec<SourceRecord> {
-    let end = Instant::now() + Duration::from_secs(30);
-    let mut out = Vec::new();
-    while out.len() < n && Instant::now() < end {
-        out.extend(task.poll().await.expect("poll"));
-    }
-    assert_eq!(out.len(), n, "records: {:#?}", summary(&out));
-    out
-}
-
-/// Polls for a while and expects nothing more.
-async fn poll_nothing(task: &mut MySqlSourceTask) {
-    for _ in 0..3 {
-        let more = task.poll().await.expect("poll");
-        assert!(more.is_empty(), "unexpected: {:?}", summary(&more));
-    }
-}
-
-fn value(r: &SourceRecord) -> Option<&Struct> {
-    r.record.value.as_struct()
-}
-
-fn op(r: &SourceRecord) -> String {
-    match value(r) {
-        None => "tombstone".into(),
-        Some(v) => v
-            .get("op")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string(),
-    }
-}
-
-fn image<'a>(r: &'a SourceRecord, which: &str) -> Option<&'a Struct> {
-    value(r)?.get(which)?.as_struct()
-}
-
-fn field(s: Option<&Struct>, name: &str) -> Value {
-    s.and_then(|s| s.get(name)).cloned().unwrap_or(Value::Null)
-}
-
-fn source(r: &SourceRecord, name: &str) -> Value {
-    field(
-        value(r)
-            .and_then(|v| v.get("source"))
-            .and_then(Value::as_struct),
-        name,
-    )
-}
-
-fn summary(records: &[SourceRecord]) -> Vec<String> {
-    records
-        .iter()
-        .map(|r| format!("{} {} key={:?}", r.record.topic, op(r), r.record.key))
-        .collect()
-}
-
-fn id_of(r: &SourceRecord) -> i32 {
-    match field(r.record.key.as_struct(), "id") {
-        Value::Int32(i) => i,
-        other => panic!("key id {other:?}"),
-    }
+    ];
+    props_for(&base, db.port, extra)
 }
 
 #[tokio::test]
@@ -146,17 +43,7 @@ async fn snapshot_then_changes_in_commit_order() {
     );
     let config = props(&db, &[("table.include.list", "test.customers,test.orders")]);
     let mut connector = MySqlConnector::new();
-    let infos = connector.validate(&config);
-    assert!(infos.errors().is_empty(), "{:?}", infos.errors());
-    connector
-        .start(connect_api::ConnectorContext::new(), config.clone())
-        .await
-        .expect("connector start");
-    assert_eq!(
-        connector.task_configs(4).await.unwrap().len(),
-        1,
-        "single task"
-    );
+    start_connector(&mut connector, &config).await;
 
     let offsets = Offsets::default();
     let mut task = MySqlSourceTask::new();
@@ -166,32 +53,7 @@ async fn snapshot_then_changes_in_commit_order() {
 
     // Snapshot: every row once, op r, the last one marked "last".
     let snap = poll_n(&mut task, 5).await;
-    assert!(snap.iter().all(|r| op(r) == "r"), "{:?}", summary(&snap));
-    let topics: Vec<&str> = snap.iter().map(|r| r.record.topic.as_str()).collect();
-    assert_eq!(
-        topics,
-        [
-            "srv.test.customers",
-            "srv.test.customers",
-            "srv.test.customers",
-            "srv.test.orders",
-            "srv.test.orders"
-        ]
-    );
-    let markers: Vec<Value> = snap.iter().map(|r| source(r, "snapshot")).collect();
-    assert_eq!(markers[..4], vec![Value::from("true"); 4][..]);
-    assert_eq!(markers[4], Value::from("last"));
-    assert_eq!(
-        snap[0]
-            .record
-            .key_schema
-            .as_ref()
-            .and_then(|s| s.name.clone())
-            .as_deref(),
-        Some("srv.test.customers.Key")
-    );
-    assert_eq!(field(image(&snap[1], "after"), "name"), Value::from("bob"));
-    assert_eq!(field(image(&snap[1], "after"), "email"), Value::Null);
+    assert_scenario_snapshot(&snap, "test");
     assert_eq!(source(&snap[0], "connector"), Value::from("mysql"));
     assert_eq!(source(&snap[0], "db"), Value::from("test"));
     assert_eq!(source(&snap[0], "table"), Value::from("customers"));
@@ -204,7 +66,7 @@ async fn snapshot_then_changes_in_commit_order() {
         snap[4].source_offset.get("snapshot_completed"),
         Some(&serde_json::json!(true))
     );
-    offsets.settle(&snap);
+    offsets.store(&snap);
 
     // Changes, each transaction in commit order.
     db.sql("INSERT INTO customers (name, email) VALUES ('dee', 'd@x')");
@@ -263,7 +125,7 @@ async fn snapshot_then_changes_in_commit_order() {
     for k in ["file", "pos", "event", "row", "ts_sec", "server_id"] {
         assert!(o.contains_key(k), "offset {o:?} lacks {k}");
     }
-    offsets.settle(&changes);
+    offsets.store(&changes);
 
     // Schema change: the value schema follows ALTER TABLE.
     // (Polled between the two: columns come from information_schema, not a schema
@@ -330,7 +192,7 @@ async fn restart_resumes_after_the_committed_offset() {
         .await
         .expect("start");
     let snap = poll_n(&mut task, 3).await;
-    offsets.settle(&snap);
+    offsets.store(&snap);
 
     for i in 11..=15 {
         db.sql(&format!("INSERT INTO t VALUES ({i}, 'v')"));
@@ -358,7 +220,7 @@ async fn restart_resumes_after_the_committed_offset() {
         Some(serde_json::json!("mariadb-bin.000002"))
     );
     // Only records up to id 22 (the second row of the multi-row insert) are committed.
-    offsets.settle(&streamed[..7]);
+    offsets.store(&streamed[..7]);
     task.stop().await.unwrap();
     drop(task);
 
@@ -382,7 +244,7 @@ async fn restart_resumes_after_the_committed_offset() {
     );
     // Again, cut inside the transaction the restarted task resumed in: its offsets
     // name the same transaction start and count the same way.
-    offsets.settle(&resumed[..1]);
+    offsets.store(&resumed[..1]);
     task.stop().await.unwrap();
     drop(task);
     let mut task = MySqlSourceTask::new();
@@ -396,35 +258,23 @@ async fn restart_resumes_after_the_committed_offset() {
     task.stop().await.unwrap();
 }
 
-fn got_after(records: &[SourceRecord]) -> Vec<(String, i32)> {
-    records.iter().map(|r| (op(r), id_of(r))).collect()
-}
-
-fn error_key(connector: &MySqlConnector, config: &Props) -> (String, String) {
-    let infos = connector.validate(config);
-    let errors = infos.errors();
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    errors[0].clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validation_names_the_key_to_fix() {
     let db = MariaDb::start();
     db.sql("CREATE TABLE t (id INT PRIMARY KEY)");
     let c = MySqlConnector::new();
 
-    let (key, msg) = error_key(&c, &props(&db, &[("database.password", "wrong")]));
-    assert_eq!(key, "database.password", "{msg}");
+    assert_common_validation_errors(&c, |extra| props(&db, extra), "test.nope");
 
-    let (key, msg) = error_key(&c, &props(&db, &[("table.include.list", "test.nope")]));
-    assert_eq!(key, "table.include.list", "{msg}");
-
-    let (key, msg) = error_key(&c, &props(&db, &[("snapshot.mode", "sometimes")]));
-    assert_eq!(key, "snapshot.mode", "{msg}");
+    expect_error_on(
+        &c,
+        &props(&db, &[("snapshot.mode", "sometimes")]),
+        "snapshot.mode",
+    );
 
     // (The test user may create users but not grant: 'plain' holds USAGE only.)
     db.sql("CREATE USER 'plain'@'%' IDENTIFIED BY 'plain-pw'");
-    let (key, msg) = error_key(
+    let msg = expect_error_on(
         &c,
         &props(
             &db,
@@ -433,18 +283,12 @@ async fn validation_names_the_key_to_fix() {
                 ("database.password", "plain-pw"),
             ],
         ),
+        "database.user",
     );
-    assert_eq!(key, "database.user", "{msg}");
     assert!(msg.contains("REPLICATION SLAVE"), "{msg}");
 
-    let mut closed = props(&db, &[]);
-    closed.insert("database.port".into(), testkit::free_port().to_string());
-    let (key, msg) = error_key(&c, &closed);
-    assert_eq!(key, "database.hostname", "{msg}");
-
     let statement = MariaDb::start_with(&[("binlog-format", "STATEMENT")]);
-    let (key, msg) = error_key(&c, &props(&statement, &[]));
-    assert_eq!(key, "database.hostname", "{msg}");
+    let msg = expect_error_on(&c, &props(&statement, &[]), "database.hostname");
     assert!(msg.contains("binlog_format=ROW"), "{msg}");
 }
 
@@ -543,9 +387,7 @@ fn expected_schema() -> serde_json::Value {
     let mut schema = docs["schema"].clone();
     let fields = schema["fields"].as_array_mut().unwrap();
     let mut source_fields = fields[2]["fields"].as_array().unwrap().clone();
-    source_fields[4] = json!({ "type": "string", "optional": true, "name": "io.debezium.data.Enum", "version": 1,
-        "parameters": { "allowed": "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental" },
-        "default": "false", "field": "snapshot" });
+    source_fields[4] = snapshot_enum_field();
     source_fields.insert(
         6,
         json!({ "type": "string", "optional": true, "field": "sequence" }),
@@ -560,24 +402,9 @@ fn expected_schema() -> serde_json::Value {
     );
     fields[2] = json!({ "type": "struct", "fields": source_fields, "optional": false,
         "name": "io.debezium.connector.mysql.Source", "version": 1, "field": "source" });
-    fields.insert(
-        3,
-        json!({
-            "type": "struct",
-            "fields": [
-                { "type": "string", "optional": false, "field": "id" },
-                { "type": "int64", "optional": false, "field": "total_order" },
-                { "type": "int64", "optional": false, "field": "data_collection_order" }
-            ],
-            "optional": true, "name": "event.block", "version": 1, "field": "transaction"
-        }),
-    );
     fields.push(json!({ "type": "int64", "optional": true, "field": "ts_us" }));
     fields.push(json!({ "type": "int64", "optional": true, "field": "ts_ns" }));
-    schema
-        .as_object_mut()
-        .unwrap()
-        .insert("version".into(), json!(2));
+    add_transaction_block(&mut schema);
     schema
 }
 
@@ -631,34 +458,15 @@ fn expected_json(
         "thread",
         "query",
     ];
-    let source: serde_json::Map<String, serde_json::Value> = order
-        .iter()
-        .map(|k| (k.to_string(), source[*k].clone()))
-        .collect();
-    let payload = json!({
-        "before": before,
-        "after": after,
-        "source": source,
-        "transaction": null,
-        "op": op,
-        "ts_ms": got["ts_ms"],
-        "ts_us": got["ts_us"],
-        "ts_ns": got["ts_ns"],
-    });
-    serde_json::to_string(&json!({ "schema": expected_schema(), "payload": payload })).unwrap()
-}
-
-fn render(conv: &dyn converters::Converter, record: &SourceRecord, key: bool) -> String {
-    let (schema, value) = if key {
-        (record.record.key_schema.as_ref(), &record.record.key)
-    } else {
-        (record.record.value_schema.as_ref(), &record.record.value)
-    };
-    let bytes = conv
-        .from_connect_data(&record.record.topic, schema, value)
-        .expect("convert")
-        .expect("not null");
-    String::from_utf8(bytes).expect("utf-8")
+    expected_event(
+        expected_schema(),
+        actual,
+        &source,
+        &order,
+        op,
+        before,
+        after,
+    )
 }
 
 /// Byte-level comparison with Debezium's documented MySQL create event: one event per
@@ -702,13 +510,6 @@ async fn events_match_debeziums_documented_json_byte_for_byte() {
     let changes = poll_n(&mut task, 4).await; // c, u, d, tombstone
     task.stop().await.unwrap();
 
-    let mut conv =
-        converters::new_converter("org.apache.kafka.connect.json.JsonConverter").unwrap();
-    conv.configure(
-        &Props::from([("schemas.enable".to_string(), "true".to_string())]),
-        false,
-    )
-    .unwrap();
     let anne = |id: i64, first: &str| json!({ "id": id, "first_name": first, "last_name": "Kretchmar", "email": "annek@noanswer.org" });
     let cases = [
         (&read[0], "r", Json::Null, anne(1001, "Anne"), json!("last")),
@@ -734,18 +535,8 @@ async fn events_match_debeziums_documented_json_byte_for_byte() {
             json!("false"),
         ),
     ];
-    for (record, op, before, after, snapshot) in cases {
-        let actual = render(conv.as_ref(), record, false);
-        let parsed: Json = serde_json::from_str(&actual).unwrap();
-        assert_eq!(
-            actual,
-            expected_json(&parsed, op, before, after, snapshot),
-            "op {op}"
-        );
-    }
-    let mut key_conv =
-        converters::new_converter("org.apache.kafka.connect.json.JsonConverter").unwrap();
-    key_conv.configure(&Props::new(), true).unwrap();
+    assert_documented_values(cases.into(), expected_json);
+    let key_conv = json_converter(true);
     assert_eq!(
         render(key_conv.as_ref(), &changes[1], true),
         r#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,"name":"mysql-server-1.inventory.customers.Key"},"payload":{"id":1004}}"#

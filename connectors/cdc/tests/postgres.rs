@@ -5,55 +5,18 @@
 //! TABLE picked up, validation errors naming the key, and a restart from a stored
 //! offset that neither loses nor repeats changes.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::{Duration, Instant};
 
-use connect_api::{
-    Connector, OffsetReader, Props, SourceOffset, SourcePartition, SourceRecord, SourceTask,
-    SourceTaskContext, Struct, Value,
-};
+use common::*;
+use connect_api::{Props, SourceTask, Value};
 use connect_cdc::postgres::{PostgresConnector, PostgresSourceTask};
 use testkit::database::{PASSWORD, USER};
 use testkit::Postgres;
 
-/// The runtime's offset store, in memory.
-#[derive(Clone, Default)]
-struct Offsets(Arc<Mutex<HashMap<String, SourceOffset>>>);
-
-impl OffsetReader for Offsets {
-    fn offset(&self, partition: &SourcePartition) -> Option<SourceOffset> {
-        let key = serde_json::Value::Object(partition.clone()).to_string();
-        self.0.lock().unwrap().get(&key).cloned()
-    }
-}
-
-impl Offsets {
-    fn context(&self) -> SourceTaskContext {
-        SourceTaskContext {
-            offsets: Arc::new(self.clone()),
-        }
-    }
-
-    /// What the runtime does once records are acknowledged: commit_record each,
-    /// store the last offset, then commit().
-    async fn settle(&self, task: &mut PostgresSourceTask, records: &[SourceRecord]) {
-        for r in records {
-            task.commit_record(r, None).await.unwrap();
-        }
-        if let Some(last) = records.last() {
-            let key = serde_json::Value::Object(last.source_partition.clone()).to_string();
-            self.0
-                .lock()
-                .unwrap()
-                .insert(key, last.source_offset.clone());
-        }
-        task.commit().await.unwrap();
-    }
-}
-
 fn props(pg: &Postgres, extra: &[(&str, &str)]) -> Props {
-    let mut p: Props = [
+    let base = [
         (
             "connector.class",
             "io.debezium.connector.postgresql.PostgresConnector",
@@ -65,79 +28,8 @@ fn props(pg: &Postgres, extra: &[(&str, &str)]) -> Props {
         ("topic.prefix", "srv"),
         ("poll.interval.ms", "100"),
         ("status.update.interval.ms", "200"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    p.insert("database.port".into(), pg.port.to_string());
-    for (k, v) in extra {
-        p.insert(k.to_string(), v.to_string());
-    }
-    p
-}
-
-async fn poll_n(task: &mut PostgresSourceTask, n: usize) -> Vec<SourceRecord> {
-    let end = Instant::now() + Duration::from_secs(30);
-    let mut out = Vec::new();
-    while out.len() < n && Instant::now() < end {
-        out.extend(task.poll().await.expect("poll"));
-    }
-    assert_eq!(out.len(), n, "records: {:#?}", summary(&out));
-    out
-}
-
-/// Polls for a while and expects nothing more.
-async fn poll_nothing(task: &mut PostgresSourceTask) {
-    for _ in 0..3 {
-        let more = task.poll().await.expect("poll");
-        assert!(more.is_empty(), "unexpected: {:?}", summary(&more));
-    }
-}
-
-fn value(r: &SourceRecord) -> Option<&Struct> {
-    r.record.value.as_struct()
-}
-
-fn op(r: &SourceRecord) -> String {
-    match value(r) {
-        None => "tombstone".into(),
-        Some(v) => v
-            .get("op")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string(),
-    }
-}
-
-fn image<'a>(r: &'a SourceRecord, which: &str) -> Option<&'a Struct> {
-    value(r)?.get(which)?.as_struct()
-}
-
-fn field(s: Option<&Struct>, name: &str) -> Value {
-    s.and_then(|s| s.get(name)).cloned().unwrap_or(Value::Null)
-}
-
-fn source(r: &SourceRecord, name: &str) -> Value {
-    field(
-        value(r)
-            .and_then(|v| v.get("source"))
-            .and_then(Value::as_struct),
-        name,
-    )
-}
-
-fn summary(records: &[SourceRecord]) -> Vec<String> {
-    records
-        .iter()
-        .map(|r| format!("{} {} key={:?}", r.record.topic, op(r), r.record.key))
-        .collect()
-}
-
-fn id_of(r: &SourceRecord) -> i32 {
-    match field(r.record.key.as_struct(), "id") {
-        Value::Int32(i) => i,
-        other => panic!("key id {other:?}"),
-    }
+    ];
+    props_for(&base, pg.port, extra)
 }
 
 #[tokio::test]
@@ -157,17 +49,7 @@ async fn snapshot_then_changes_in_commit_order() {
         &[("table.include.list", "public.customers,public.orders")],
     );
     let mut connector = PostgresConnector::new();
-    let infos = connector.validate(&config);
-    assert!(infos.errors().is_empty(), "{:?}", infos.errors());
-    connector
-        .start(connect_api::ConnectorContext::new(), config.clone())
-        .await
-        .expect("connector start");
-    assert_eq!(
-        connector.task_configs(4).await.unwrap().len(),
-        1,
-        "single task"
-    );
+    start_connector(&mut connector, &config).await;
 
     let offsets = Offsets::default();
     let mut task = PostgresSourceTask::new();
@@ -177,32 +59,7 @@ async fn snapshot_then_changes_in_commit_order() {
 
     // Snapshot: every row once, op r, the last one marked "last".
     let snap = poll_n(&mut task, 5).await;
-    assert!(snap.iter().all(|r| op(r) == "r"), "{:?}", summary(&snap));
-    let topics: Vec<&str> = snap.iter().map(|r| r.record.topic.as_str()).collect();
-    assert_eq!(
-        topics,
-        [
-            "srv.public.customers",
-            "srv.public.customers",
-            "srv.public.customers",
-            "srv.public.orders",
-            "srv.public.orders"
-        ]
-    );
-    let markers: Vec<Value> = snap.iter().map(|r| source(r, "snapshot")).collect();
-    assert_eq!(markers[..4], vec![Value::from("true"); 4][..]);
-    assert_eq!(markers[4], Value::from("last"));
-    assert_eq!(
-        snap[0]
-            .record
-            .key_schema
-            .as_ref()
-            .and_then(|s| s.name.clone())
-            .as_deref(),
-        Some("srv.public.customers.Key")
-    );
-    assert_eq!(field(image(&snap[1], "after"), "name"), Value::from("bob"));
-    assert_eq!(field(image(&snap[1], "after"), "email"), Value::Null);
+    assert_scenario_snapshot(&snap, "public");
     assert_eq!(source(&snap[0], "connector"), Value::from("postgresql"));
     assert_eq!(source(&snap[0], "db"), Value::from("test"));
     assert_eq!(source(&snap[0], "table"), Value::from("customers"));
@@ -377,30 +234,22 @@ async fn restart_resumes_after_the_committed_offset() {
     task.stop().await.unwrap();
 }
 
-fn error_key(connector: &PostgresConnector, config: &Props) -> (String, String) {
-    let infos = connector.validate(config);
-    let errors = infos.errors();
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    errors[0].clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validation_names_the_key_to_fix() {
     let pg = Postgres::start();
     pg.psql("CREATE TABLE t (id INT PRIMARY KEY)");
     let c = PostgresConnector::new();
 
-    let (key, msg) = error_key(&c, &props(&pg, &[("database.password", "wrong")]));
-    assert_eq!(key, "database.password", "{msg}");
+    assert_common_validation_errors(&c, |extra| props(&pg, extra), "public.nope");
 
-    let (key, msg) = error_key(&c, &props(&pg, &[("table.include.list", "public.nope")]));
-    assert_eq!(key, "table.include.list", "{msg}");
-
-    let (key, msg) = error_key(&c, &props(&pg, &[("plugin.name", "wal2json")]));
-    assert_eq!(key, "plugin.name", "{msg}");
+    expect_error_on(
+        &c,
+        &props(&pg, &[("plugin.name", "wal2json")]),
+        "plugin.name",
+    );
 
     pg.psql("CREATE ROLE plain LOGIN PASSWORD 'plain-pw'; GRANT ALL ON ALL TABLES IN SCHEMA public TO plain");
-    let (key, msg) = error_key(
+    let msg = expect_error_on(
         &c,
         &props(
             &pg,
@@ -409,14 +258,9 @@ async fn validation_names_the_key_to_fix() {
                 ("database.password", "plain-pw"),
             ],
         ),
+        "database.user",
     );
-    assert_eq!(key, "database.user", "{msg}");
     assert!(msg.contains("REPLICATION"), "{msg}");
-
-    let mut closed = props(&pg, &[]);
-    closed.insert("database.port".into(), testkit::free_port().to_string());
-    let (key, msg) = error_key(&c, &closed);
-    assert_eq!(key, "database.hostname", "{msg}");
 
     // A slot in use by a running task.
     let config = props(&pg, &[]);
@@ -427,15 +271,13 @@ async fn validation_names_the_key_to_fix() {
         .expect("start");
     let _ = poll_n(&mut task, 0).await;
     let _ = task.poll().await.unwrap();
-    let (key, msg) = error_key(&c, &config);
-    assert_eq!(key, "slot.name", "{msg}");
+    let msg = expect_error_on(&c, &config, "slot.name");
     assert!(msg.contains("in use"), "{msg}");
     task.stop().await.unwrap();
 
     // wal_level=replica: no logical decoding.
     let replica = Postgres::start_with(&[("wal_level", "replica")]);
-    let (key, msg) = error_key(&c, &props(&replica, &[]));
-    assert_eq!(key, "database.hostname", "{msg}");
+    let msg = expect_error_on(&c, &props(&replica, &[]), "database.hostname");
     assert!(msg.contains("wal_level=logical"), "{msg}");
 }
 

@@ -7,32 +7,22 @@ use connect_api::config::{ConfigDef, ConfigKey, ConfigType, ConfigValue, Importa
 use connect_api::{ConnectError, Props};
 
 use super::Flavor;
-use crate::postgres::types::{DecimalMode, TimePrecisionMode};
-use crate::tables::{Patterns, TableFilter};
+use crate::config as common;
+pub use crate::config::{
+    COLUMN_EXCLUDE_LIST, COLUMN_INCLUDE_LIST, DECIMAL_HANDLING_MODE, HEARTBEAT_INTERVAL_MS,
+    HOSTNAME, MAX_BATCH_SIZE, PASSWORD, POLL_INTERVAL_MS, PORT, SERVER_NAME, SNAPSHOT_MODE,
+    TABLE_EXCLUDE_LIST, TABLE_INCLUDE_LIST, TIME_PRECISION_MODE, TOMBSTONES_ON_DELETE,
+    TOPIC_PREFIX, USER,
+};
+use crate::modes::{DecimalMode, TimePrecisionMode};
+use crate::tables::TableFilter;
 
-pub const HOSTNAME: &str = "database.hostname";
-pub const PORT: &str = "database.port";
-pub const USER: &str = "database.user";
-pub const PASSWORD: &str = "database.password";
 pub const SERVER_ID: &str = "database.server.id";
-pub const TOPIC_PREFIX: &str = "topic.prefix";
-pub const SERVER_NAME: &str = "database.server.name";
 pub const DATABASE_INCLUDE_LIST: &str = "database.include.list";
 pub const DATABASE_EXCLUDE_LIST: &str = "database.exclude.list";
-pub const TABLE_INCLUDE_LIST: &str = "table.include.list";
-pub const TABLE_EXCLUDE_LIST: &str = "table.exclude.list";
-pub const COLUMN_INCLUDE_LIST: &str = "column.include.list";
-pub const COLUMN_EXCLUDE_LIST: &str = "column.exclude.list";
-pub const SNAPSHOT_MODE: &str = "snapshot.mode";
 pub const SNAPSHOT_LOCKING_MODE: &str = "snapshot.locking.mode";
-pub const TOMBSTONES_ON_DELETE: &str = "tombstones.on.delete";
 pub const INCLUDE_SCHEMA_CHANGES: &str = "include.schema.changes";
-pub const DECIMAL_HANDLING_MODE: &str = "decimal.handling.mode";
-pub const TIME_PRECISION_MODE: &str = "time.precision.mode";
 pub const BIGINT_UNSIGNED_HANDLING_MODE: &str = "bigint.unsigned.handling.mode";
-pub const HEARTBEAT_INTERVAL_MS: &str = "heartbeat.interval.ms";
-pub const MAX_BATCH_SIZE: &str = "max.batch.size";
-pub const POLL_INTERVAL_MS: &str = "poll.interval.ms";
 pub const CONNECT_TIMEOUT_MS: &str = "connect.timeout.ms";
 
 /// `snapshot.mode`.
@@ -68,21 +58,6 @@ pub enum BigintUnsignedMode {
     Precise,
 }
 
-fn string(name: &str, doc: &str) -> ConfigKey {
-    ConfigKey::new(name, ConfigType::String)
-        .importance(Importance::High)
-        .group("Connection")
-        .doc(doc)
-}
-
-fn list(name: &str, doc: &str) -> ConfigKey {
-    ConfigKey::new(name, ConfigType::List)
-        .default_value("")
-        .importance(Importance::Medium)
-        .group("Filters")
-        .doc(doc)
-}
-
 fn choice(name: &str, default: &str, allowed: &[&str], doc: &str) -> ConfigKey {
     ConfigKey::new(name, ConfigType::String)
         .default_value(default)
@@ -95,23 +70,10 @@ fn choice(name: &str, default: &str, allowed: &[&str], doc: &str) -> ConfigKey {
 /// Debezium's MySQL connector keys we implement or accept.
 pub fn config_def() -> ConfigDef {
     ConfigDef::new()
-        .define(string(HOSTNAME, "Resolvable hostname or IP address of the MySQL/MariaDB server."))
-        .define(
-            ConfigKey::new(PORT, ConfigType::Int)
-                .default_value(3306)
-                .validator(Validator::between(1, 65535))
-                .importance(Importance::High)
-                .group("Connection")
-                .doc("Port of the database server."),
-        )
-        .define(string(USER, "Name of the database user (needs REPLICATION SLAVE, REPLICATION CLIENT, RELOAD and SELECT)."))
-        .define(
-            ConfigKey::new(PASSWORD, ConfigType::Password)
-                .default_null()
-                .importance(Importance::High)
-                .group("Connection")
-                .doc("Password of the database user."),
-        )
+        .define(common::connection_string(HOSTNAME, "Resolvable hostname or IP address of the MySQL/MariaDB server."))
+        .define(common::port(3306))
+        .define(common::connection_string(USER, "Name of the database user (needs REPLICATION SLAVE, REPLICATION CLIENT, RELOAD and SELECT)."))
+        .define(common::password("Password of the database user."))
         .define(
             ConfigKey::new(SERVER_ID, ConfigType::Long)
                 .default_null()
@@ -119,26 +81,14 @@ pub fn config_def() -> ConfigDef {
                 .group("Connection")
                 .doc("The replica server id this connector registers with; unique among the server's replicas. Default: a random number between 5400 and 6400, as Debezium."),
         )
-        .define(
-            ConfigKey::new(TOPIC_PREFIX, ConfigType::String)
-                .default_null()
-                .importance(Importance::High)
-                .group("Connector")
-                .doc("Topic prefix that names the server; topics are <topic.prefix>.<database>.<table>."),
-        )
-        .define(
-            ConfigKey::new(SERVER_NAME, ConfigType::String)
-                .default_null()
-                .importance(Importance::Low)
-                .group("Connector")
-                .doc("Deprecated name of topic.prefix (Debezium 1.x)."),
-        )
-        .define(list(DATABASE_INCLUDE_LIST, "Regular expressions matching the names of databases to capture."))
-        .define(list(DATABASE_EXCLUDE_LIST, "Regular expressions matching the names of databases not to capture."))
-        .define(list(TABLE_INCLUDE_LIST, "Regular expressions matching the fully-qualified names (database.table) of tables to capture."))
-        .define(list(TABLE_EXCLUDE_LIST, "Regular expressions matching the fully-qualified names (database.table) of tables not to capture."))
-        .define(list(COLUMN_INCLUDE_LIST, "Regular expressions matching the fully-qualified names (database.table.column) of columns to include."))
-        .define(list(COLUMN_EXCLUDE_LIST, "Regular expressions matching the fully-qualified names (database.table.column) of columns to exclude."))
+        .define(common::topic_prefix("Topic prefix that names the server; topics are <topic.prefix>.<database>.<table>."))
+        .define(common::deprecated_server_name())
+        .define(common::filter_list(DATABASE_INCLUDE_LIST, "Regular expressions matching the names of databases to capture."))
+        .define(common::filter_list(DATABASE_EXCLUDE_LIST, "Regular expressions matching the names of databases not to capture."))
+        .define(common::filter_list(TABLE_INCLUDE_LIST, "Regular expressions matching the fully-qualified names (database.table) of tables to capture."))
+        .define(common::filter_list(TABLE_EXCLUDE_LIST, "Regular expressions matching the fully-qualified names (database.table) of tables not to capture."))
+        .define(common::filter_list(COLUMN_INCLUDE_LIST, "Regular expressions matching the fully-qualified names (database.table.column) of columns to include."))
+        .define(common::filter_list(COLUMN_EXCLUDE_LIST, "Regular expressions matching the fully-qualified names (database.table.column) of columns to exclude."))
         .define(choice(
             SNAPSHOT_MODE,
             "initial",
@@ -151,13 +101,7 @@ pub fn config_def() -> ConfigDef {
             &["minimal", "none"],
             "minimal: hold a global read lock only while the binlog position is read; none: take no lock.",
         ))
-        .define(
-            ConfigKey::new(TOMBSTONES_ON_DELETE, ConfigType::Boolean)
-                .default_value(true)
-                .importance(Importance::Medium)
-                .group("Events")
-                .doc("Whether delete operations should be followed by a tombstone event (same key, null value)."),
-        )
+        .define(common::tombstones_on_delete())
         .define(
             ConfigKey::new(INCLUDE_SCHEMA_CHANGES, ConfigType::Boolean)
                 .default_value(true)
@@ -183,30 +127,9 @@ pub fn config_def() -> ConfigDef {
             &["long", "precise"],
             "How BIGINT UNSIGNED values are represented: long (INT64) or precise (Decimal).",
         ))
-        .define(
-            ConfigKey::new(HEARTBEAT_INTERVAL_MS, ConfigType::Int)
-                .default_value(0)
-                .validator(Validator::at_least(0))
-                .importance(Importance::Medium)
-                .group("Events")
-                .doc("When > 0, how often (ms) the stored offset moves forward while captured tables are idle. No heartbeat records are emitted."),
-        )
-        .define(
-            ConfigKey::new(MAX_BATCH_SIZE, ConfigType::Int)
-                .default_value(2048)
-                .validator(Validator::at_least(1))
-                .importance(Importance::Medium)
-                .group("Connector")
-                .doc("Maximum number of events returned by one poll."),
-        )
-        .define(
-            ConfigKey::new(POLL_INTERVAL_MS, ConfigType::Long)
-                .default_value(500i64)
-                .validator(Validator::at_least(1))
-                .importance(Importance::Medium)
-                .group("Connector")
-                .doc("How long (ms) a poll waits for new events before returning none."),
-        )
+        .define(common::heartbeat_interval("When > 0, how often (ms) the stored offset moves forward while captured tables are idle. No heartbeat records are emitted."))
+        .define(common::max_batch_size())
+        .define(common::poll_interval())
         .define(
             ConfigKey::new(CONNECT_TIMEOUT_MS, ConfigType::Long)
                 .default_value(30_000i64)
@@ -273,48 +196,9 @@ fn random_server_id() -> u32 {
 impl MySqlSettings {
     pub fn parse(props: &Props) -> Result<MySqlSettings, ConnectError> {
         let p = config_def().parse_connector_config(props)?;
-        let s = |k: &str| p.get_string(k).unwrap_or_default().trim().to_string();
-        let server_name =
-            match (p.get_string(TOPIC_PREFIX), p.get_string(SERVER_NAME)) {
-                (Some(t), _) if !t.trim().is_empty() => t.trim().to_string(),
-                (_, Some(n)) if !n.trim().is_empty() => n.trim().to_string(),
-                _ => return Err(ConnectError::config(
-                    TOPIC_PREFIX,
-                    "Missing required configuration \"topic.prefix\" which has no default value.",
-                )),
-            };
-        if !server_name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        {
-            return Err(ConnectError::config(
-                TOPIC_PREFIX,
-                format!("'{server_name}' may contain only ASCII alphanumerics, '.', '_' and '-'"),
-            ));
-        }
-        let patterns = |k: &str| Patterns::parse(k, p.get_list(k)).map_err(ConnectError::from);
-        let filter = TableFilter {
-            schema_include: patterns(DATABASE_INCLUDE_LIST)?,
-            schema_exclude: patterns(DATABASE_EXCLUDE_LIST)?,
-            table_include: patterns(TABLE_INCLUDE_LIST)?,
-            table_exclude: patterns(TABLE_EXCLUDE_LIST)?,
-            column_include: patterns(COLUMN_INCLUDE_LIST)?,
-            column_exclude: patterns(COLUMN_EXCLUDE_LIST)?,
-        };
-        for (inc, exc) in [
-            (DATABASE_INCLUDE_LIST, DATABASE_EXCLUDE_LIST),
-            (TABLE_INCLUDE_LIST, TABLE_EXCLUDE_LIST),
-            (COLUMN_INCLUDE_LIST, COLUMN_EXCLUDE_LIST),
-        ] {
-            if !p.get_list(inc).is_empty() && !p.get_list(exc).is_empty() {
-                return Err(ConnectError::config(
-                    exc,
-                    format!(
-                        "\"{inc}\" is already specified; only one of {inc} and {exc} may be set"
-                    ),
-                ));
-            }
-        }
+        let s = |k: &str| common::trimmed(&p, k);
+        let server_name = common::server_name(&p)?;
+        let filter = common::table_filter(&p, DATABASE_INCLUDE_LIST, DATABASE_EXCLUDE_LIST)?;
         let server_id = match p.get(SERVER_ID) {
             Some(ConfigValue::Long(id)) => u32::try_from(*id)
                 .ok()
@@ -328,8 +212,6 @@ impl MySqlSettings {
             _ => random_server_id(),
         };
         let millis = |k: &str| Duration::from_millis(u64::try_from(p.get_long(k)).unwrap_or(0));
-        let heartbeat =
-            Duration::from_millis(u64::try_from(p.get_int(HEARTBEAT_INTERVAL_MS)).unwrap_or(0));
         let lower = |k: &str| s(k).to_ascii_lowercase();
         Ok(MySqlSettings {
             flavor: Flavor::of_class(props.get("connector.class").map(String::as_str)),
@@ -337,10 +219,7 @@ impl MySqlSettings {
                 host: s(HOSTNAME),
                 port: u16::try_from(p.get_int(PORT)).unwrap_or(3306),
                 user: s(USER),
-                password: p
-                    .get_password(PASSWORD)
-                    .map(|pw| pw.value().to_string())
-                    .unwrap_or_default(),
+                password: common::password_value(&p),
                 connect_timeout: millis(CONNECT_TIMEOUT_MS),
             },
             server_id,
@@ -357,29 +236,18 @@ impl MySqlSettings {
                 _ => LockingMode::Minimal,
             },
             tombstones_on_delete: p.get_bool(TOMBSTONES_ON_DELETE),
-            decimal_mode: match lower(DECIMAL_HANDLING_MODE).as_str() {
-                "double" => DecimalMode::Double,
-                "string" => DecimalMode::String,
-                _ => DecimalMode::Precise,
-            },
-            time_mode: match lower(TIME_PRECISION_MODE).as_str() {
-                "connect" => TimePrecisionMode::Connect,
-                "adaptive" => TimePrecisionMode::Adaptive,
-                _ => TimePrecisionMode::AdaptiveTimeMicroseconds,
-            },
+            decimal_mode: common::decimal_mode(&p),
+            time_mode: TimePrecisionMode::from_config(
+                &s(TIME_PRECISION_MODE),
+                TimePrecisionMode::AdaptiveTimeMicroseconds,
+            ),
             bigint_unsigned_mode: match lower(BIGINT_UNSIGNED_HANDLING_MODE).as_str() {
                 "precise" => BigintUnsignedMode::Precise,
                 _ => BigintUnsignedMode::Long,
             },
-            heartbeat_interval: (!heartbeat.is_zero()).then_some(heartbeat),
-            max_batch_size: usize::try_from(p.get_int(MAX_BATCH_SIZE))
-                .unwrap_or(2048)
-                .max(1),
-            poll_interval: Duration::from_millis(
-                u64::try_from(p.get_long(POLL_INTERVAL_MS))
-                    .unwrap_or(500)
-                    .max(1),
-            ),
+            heartbeat_interval: common::heartbeat(&p),
+            max_batch_size: common::max_batch(&p),
+            poll_interval: common::poll(&p),
         })
     }
 }
@@ -389,19 +257,15 @@ mod tests {
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        let mut p: Props = [
-            (HOSTNAME, "localhost"),
-            (USER, "u"),
-            (PASSWORD, "pw"),
-            (TOPIC_PREFIX, "srv"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        for (k, v) in pairs {
-            p.insert(k.to_string(), v.to_string());
-        }
-        p
+        crate::config::props_of(
+            &[
+                (HOSTNAME, "localhost"),
+                (USER, "u"),
+                (PASSWORD, "pw"),
+                (TOPIC_PREFIX, "srv"),
+            ],
+            pairs,
+        )
     }
 
     fn key_of(props: &Props) -> String {

@@ -1,7 +1,7 @@
 //! One captured table: its columns' Connect types, its topic and event schemas, and
 //! how a row of MySQL values becomes the key and the `before`/`after` Structs.
 
-use connect_api::{DataError, Schema, SchemaRef, Struct, Value};
+use connect_api::{Schema, SchemaRef, Struct};
 use mysql_common::value::Value as MyValue;
 
 use super::catalog::TableId;
@@ -11,6 +11,7 @@ use super::types::{
 use super::{Flavor, MySqlSettings};
 use crate::envelope::{source_schema_builder, EventSchemas};
 use crate::error::CdcError;
+use crate::table_schema::{data_error, key_of, ColumnSpec, TableSchema};
 
 /// `io.debezium.connector.mysql.Source` (or `...mariadb.Source`): the common fields,
 /// then Debezium's MySQL ones.
@@ -47,12 +48,8 @@ pub struct Table {
     /// In ordinal order, as row images and snapshot rows carry them.
     pub columns: Vec<Column>,
     pub schemas: EventSchemas,
-    /// Indexes into `columns` of the key columns, in key order.
-    key_columns: Vec<usize>,
-}
-
-fn data(e: DataError) -> CdcError {
-    CdcError::Data(e.to_string())
+    /// The key columns' names, in key order.
+    key_columns: Vec<String>,
 }
 
 impl Table {
@@ -77,23 +74,23 @@ impl Table {
                     || settings.filter.includes_column(&id.db, &id.table, &c.name),
             })
             .collect();
-        let mut key_columns: Vec<usize> = (0..defs.len())
-            .filter(|&i| defs[i].pk_position > 0)
-            .collect();
-        key_columns.sort_by_key(|&i| defs[i].pk_position);
-        let row_fields: Vec<(String, SchemaRef)> = columns
+        let specs: Vec<ColumnSpec<'_>> = columns
             .iter()
-            .filter(|c| c.included)
-            .map(|c| (c.name.clone(), c.ty.schema.clone()))
+            .map(|c| ColumnSpec {
+                name: &c.name,
+                schema: &c.ty.schema,
+                included: c.included,
+                pk_position: i64::from(c.def.pk_position),
+            })
             .collect();
-        let key_fields: Vec<(String, SchemaRef)> = key_columns
-            .iter()
-            .map(|&i| (columns[i].name.clone(), columns[i].ty.schema.clone()))
-            .collect();
-        let base = format!("{}.{}.{}", settings.server_name, id.db, id.table);
+        let TableSchema {
+            topic,
+            schemas,
+            key_columns,
+        } = TableSchema::build(&settings.server_name, &id.db, &id.table, &specs, source);
         Table {
-            schemas: EventSchemas::build(&base, &row_fields, &key_fields, source),
-            topic: base,
+            schemas,
+            topic,
             id,
             columns,
             key_columns,
@@ -110,7 +107,7 @@ impl Table {
                 self.columns.len()
             )));
         }
-        let mut s = Struct::new(self.schemas.row.clone()).map_err(data)?;
+        let mut s = Struct::new(self.schemas.row.clone()).map_err(data_error)?;
         for (c, v) in self.columns.iter().zip(values) {
             if !c.included {
                 continue;
@@ -122,7 +119,7 @@ impl Table {
             } else {
                 value
             };
-            s.put(&c.name, value).map_err(data)?;
+            s.put(&c.name, value).map_err(data_error)?;
         }
         Ok(s)
     }
@@ -140,19 +137,7 @@ impl Table {
 
     /// The key Struct of a row; None when the table has no primary key.
     pub fn key(&self, row: &Struct) -> Result<Option<Struct>, CdcError> {
-        let Some(schema) = &self.schemas.key else {
-            return Ok(None);
-        };
-        let mut k = Struct::new(schema.clone()).map_err(data)?;
-        for &i in &self.key_columns {
-            let name = &self.columns[i].name;
-            let v = row
-                .get_without_default(name)
-                .cloned()
-                .unwrap_or(Value::Null);
-            k.put(name, v).map_err(data)?;
-        }
-        Ok(Some(k))
+        key_of(&self.schemas, &self.key_columns, row)
     }
 }
 
@@ -160,17 +145,18 @@ impl Table {
 mod tests {
     use super::*;
     use crate::mysql::config::MySqlSettings;
+    use connect_api::Value;
 
     fn settings() -> MySqlSettings {
-        let props = [
-            ("database.hostname", "h"),
-            ("database.user", "u"),
-            ("topic.prefix", "dbserver1"),
-            ("column.exclude.list", "inventory.customers.secret"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        let props = crate::config::props_of(
+            &[
+                ("database.hostname", "h"),
+                ("database.user", "u"),
+                ("topic.prefix", "dbserver1"),
+                ("column.exclude.list", "inventory.customers.secret"),
+            ],
+            &[],
+        );
         MySqlSettings::parse(&props).unwrap()
     }
 

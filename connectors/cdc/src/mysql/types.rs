@@ -27,7 +27,7 @@ use mysql_common::value::Value as MyValue;
 
 use super::config::BigintUnsignedMode;
 use crate::error::CdcError;
-use crate::postgres::types::{DecimalMode, TimePrecisionMode};
+use crate::modes::{self, epoch, named, DecimalMode, Temporal, TimePrecisionMode};
 
 /// A column as `information_schema.COLUMNS` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,15 +89,9 @@ pub enum Kind {
     Enum(Vec<String>),
     Set(Vec<String>),
     Year,
-    Date,
-    ConnectDate,
-    TimeMillis,
-    TimeMicros,
-    ConnectTime,
-    TimestampMillis,
-    TimestampMicros,
-    ConnectTimestamp,
     ZonedTimestamp,
+    /// DATE, TIME, TIMESTAMP/DATETIME as `time.precision.mode` maps them.
+    Temporal(Temporal),
 }
 
 /// A column's mapping: its Connect schema and how values convert.
@@ -148,11 +142,8 @@ pub fn enum_values(column_type: &str) -> Vec<String> {
     out
 }
 
-fn named(t: SchemaType, name: &str, optional: bool) -> SchemaBuilder {
-    SchemaBuilder::new(t)
-        .name(name)
-        .version(1)
-        .set_optional(optional)
+fn temporal((t, schema): (Temporal, SchemaRef)) -> (Kind, SchemaRef) {
+    (Kind::Temporal(t), schema)
 }
 
 /// The Connect type of a column.
@@ -243,58 +234,10 @@ pub fn column_type(
             Kind::Year,
             named(SchemaType::Int32, "io.debezium.time.Year", optional).build(),
         ),
-        "date" => match time {
-            TimePrecisionMode::Connect => (
-                Kind::ConnectDate,
-                logical::date_schema().set_optional(optional).build(),
-            ),
-            _ => (
-                Kind::Date,
-                named(SchemaType::Int32, "io.debezium.time.Date", optional).build(),
-            ),
-        },
-        "time" => match time {
-            TimePrecisionMode::Connect => (
-                Kind::ConnectTime,
-                logical::time_schema().set_optional(optional).build(),
-            ),
-            TimePrecisionMode::Adaptive if fsp <= 3 => (
-                Kind::TimeMillis,
-                named(SchemaType::Int32, "io.debezium.time.Time", optional).build(),
-            ),
-            _ => (
-                Kind::TimeMicros,
-                named(SchemaType::Int64, "io.debezium.time.MicroTime", optional).build(),
-            ),
-        },
-        "datetime" => match time {
-            TimePrecisionMode::Connect => (
-                Kind::ConnectTimestamp,
-                logical::timestamp_schema().set_optional(optional).build(),
-            ),
-            _ if fsp <= 3 => (
-                Kind::TimestampMillis,
-                named(SchemaType::Int64, "io.debezium.time.Timestamp", optional).build(),
-            ),
-            _ => (
-                Kind::TimestampMicros,
-                named(
-                    SchemaType::Int64,
-                    "io.debezium.time.MicroTimestamp",
-                    optional,
-                )
-                .build(),
-            ),
-        },
-        "timestamp" => (
-            Kind::ZonedTimestamp,
-            named(
-                SchemaType::String,
-                "io.debezium.time.ZonedTimestamp",
-                optional,
-            )
-            .build(),
-        ),
+        "date" => temporal(modes::date(time, optional)),
+        "time" => temporal(modes::time(time, i64::from(fsp), optional)),
+        "datetime" => temporal(modes::timestamp(time, i64::from(fsp), optional)),
+        "timestamp" => (Kind::ZonedTimestamp, modes::zoned_timestamp(optional)),
         // Spatial and anything newer: the raw bytes.
         _ => (Kind::Bytes, plain(SchemaType::Bytes)),
     };
@@ -348,10 +291,6 @@ fn float(c: &str, v: &MyValue) -> Result<f64, CdcError> {
         MyValue::Bytes(_) => text(c, v)?.trim().parse().map_err(|_| bad(c, "number", v)),
         other => Err(bad(c, "number", other)),
     }
-}
-
-fn epoch() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
 }
 
 /// A DATE / DATETIME value; None for MySQL's zero dates.
@@ -554,13 +493,15 @@ pub fn convert(c: &str, ty: &ColumnType, v: &MyValue, origin: Origin) -> Result<
         Kind::Year => {
             Value::Int32(i32::try_from(integer(c, v, 32, false)?).map_err(|_| bad(c, "YEAR", v))?)
         }
-        Kind::Date => {
+        Kind::Temporal(Temporal::Date) => {
             zero(datetime(c, v)?.map(|d| Value::Int32((d.date() - epoch()).num_days() as i32)))
         }
-        Kind::ConnectDate => zero(datetime(c, v)?.map(|d| Value::Date(d.date()))),
-        Kind::TimeMillis => Value::Int32((time_micros(c, v)? / 1000) as i32),
-        Kind::TimeMicros => Value::Int64(time_micros(c, v)?),
-        Kind::ConnectTime => {
+        Kind::Temporal(Temporal::ConnectDate) => {
+            zero(datetime(c, v)?.map(|d| Value::Date(d.date())))
+        }
+        Kind::Temporal(Temporal::TimeMillis) => Value::Int32((time_micros(c, v)? / 1000) as i32),
+        Kind::Temporal(Temporal::TimeMicros) => Value::Int64(time_micros(c, v)?),
+        Kind::Temporal(Temporal::ConnectTime) => {
             let micros = time_micros(c, v)?.rem_euclid(86_400_000_000);
             let t = NaiveTime::from_num_seconds_from_midnight_opt(
                 (micros / 1_000_000) as u32,
@@ -569,13 +510,15 @@ pub fn convert(c: &str, ty: &ColumnType, v: &MyValue, origin: Origin) -> Result<
             .ok_or_else(|| bad(c, "TIME", v))?;
             Value::Time(t)
         }
-        Kind::TimestampMillis => {
+        Kind::Temporal(Temporal::TimestampMillis) => {
             zero(datetime(c, v)?.map(|d| Value::Int64(d.and_utc().timestamp_millis())))
         }
-        Kind::TimestampMicros => {
+        Kind::Temporal(Temporal::TimestampMicros) => {
             zero(datetime(c, v)?.map(|d| Value::Int64(d.and_utc().timestamp_micros())))
         }
-        Kind::ConnectTimestamp => zero(datetime(c, v)?.map(|d| Value::Timestamp(d.and_utc()))),
+        Kind::Temporal(Temporal::ConnectTimestamp) => {
+            zero(datetime(c, v)?.map(|d| Value::Timestamp(d.and_utc())))
+        }
         Kind::ZonedTimestamp => zero(zoned_timestamp(c, v)?.map(Value::String)),
     })
 }
@@ -586,10 +529,14 @@ pub fn fallback(ty: &ColumnType) -> Value {
         return Value::Null;
     }
     match ty.kind {
-        Kind::Date => Value::Int32(0),
-        Kind::ConnectDate => Value::Date(epoch()),
-        Kind::TimestampMillis | Kind::TimestampMicros => Value::Int64(0),
-        Kind::ConnectTimestamp => Value::Timestamp(epoch().and_time(NaiveTime::MIN).and_utc()),
+        Kind::Temporal(Temporal::Date) => Value::Int32(0),
+        Kind::Temporal(Temporal::ConnectDate) => Value::Date(epoch()),
+        Kind::Temporal(Temporal::TimestampMillis) | Kind::Temporal(Temporal::TimestampMicros) => {
+            Value::Int64(0)
+        }
+        Kind::Temporal(Temporal::ConnectTimestamp) => {
+            Value::Timestamp(epoch().and_time(NaiveTime::MIN).and_utc())
+        }
         Kind::ZonedTimestamp => Value::String("1970-01-01T00:00:00Z".into()),
         _ => Value::Null,
     }

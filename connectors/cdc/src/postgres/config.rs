@@ -7,34 +7,24 @@ use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validato
 use connect_api::{ConnectError, Props};
 
 use super::replication::ConnectParams;
-use super::types::{DecimalMode, TimePrecisionMode};
-use crate::tables::{Patterns, TableFilter};
+use crate::config as common;
+pub use crate::config::{
+    COLUMN_EXCLUDE_LIST, COLUMN_INCLUDE_LIST, DECIMAL_HANDLING_MODE, HEARTBEAT_INTERVAL_MS,
+    HOSTNAME, MAX_BATCH_SIZE, PASSWORD, POLL_INTERVAL_MS, PORT, SERVER_NAME, SNAPSHOT_MODE,
+    TABLE_EXCLUDE_LIST, TABLE_INCLUDE_LIST, TIME_PRECISION_MODE, TOMBSTONES_ON_DELETE,
+    TOPIC_PREFIX, USER,
+};
+use crate::modes::{DecimalMode, TimePrecisionMode};
+use crate::tables::TableFilter;
 
-pub const HOSTNAME: &str = "database.hostname";
-pub const PORT: &str = "database.port";
-pub const USER: &str = "database.user";
-pub const PASSWORD: &str = "database.password";
 pub const DBNAME: &str = "database.dbname";
-pub const TOPIC_PREFIX: &str = "topic.prefix";
-pub const SERVER_NAME: &str = "database.server.name";
 pub const SCHEMA_INCLUDE_LIST: &str = "schema.include.list";
 pub const SCHEMA_EXCLUDE_LIST: &str = "schema.exclude.list";
-pub const TABLE_INCLUDE_LIST: &str = "table.include.list";
-pub const TABLE_EXCLUDE_LIST: &str = "table.exclude.list";
-pub const COLUMN_INCLUDE_LIST: &str = "column.include.list";
-pub const COLUMN_EXCLUDE_LIST: &str = "column.exclude.list";
-pub const SNAPSHOT_MODE: &str = "snapshot.mode";
 pub const SLOT_NAME: &str = "slot.name";
 pub const PUBLICATION_NAME: &str = "publication.name";
 pub const PLUGIN_NAME: &str = "plugin.name";
 pub const PUBLICATION_AUTOCREATE_MODE: &str = "publication.autocreate.mode";
-pub const TOMBSTONES_ON_DELETE: &str = "tombstones.on.delete";
-pub const HEARTBEAT_INTERVAL_MS: &str = "heartbeat.interval.ms";
-pub const DECIMAL_HANDLING_MODE: &str = "decimal.handling.mode";
-pub const TIME_PRECISION_MODE: &str = "time.precision.mode";
-pub const MAX_BATCH_SIZE: &str = "max.batch.size";
 pub const MAX_QUEUE_SIZE: &str = "max.queue.size";
-pub const POLL_INTERVAL_MS: &str = "poll.interval.ms";
 pub const STATUS_UPDATE_INTERVAL_MS: &str = "status.update.interval.ms";
 pub const CONNECT_TIMEOUT_MS: &str = "database.connect.timeout.ms";
 
@@ -64,58 +54,20 @@ pub enum PublicationMode {
 
 /// Debezium's PostgreSQL connector keys we implement or accept.
 pub fn config_def() -> ConfigDef {
-    let string = |name: &str, doc: &str| {
-        ConfigKey::new(name, ConfigType::String)
-            .importance(Importance::High)
-            .group("Connection")
-            .doc(doc)
-    };
-    let list = |name: &str, doc: &str| {
-        ConfigKey::new(name, ConfigType::List)
-            .default_value("")
-            .importance(Importance::Medium)
-            .group("Filters")
-            .doc(doc)
-    };
     ConfigDef::new()
-        .define(string(HOSTNAME, "Resolvable hostname or IP address of the database server."))
-        .define(
-            ConfigKey::new(PORT, ConfigType::Int)
-                .default_value(5432)
-                .validator(Validator::between(1, 65535))
-                .importance(Importance::High)
-                .group("Connection")
-                .doc("Port of the database server."),
-        )
-        .define(string(USER, "Name of the database user to be used when connecting to the database (needs the REPLICATION attribute)."))
-        .define(
-            ConfigKey::new(PASSWORD, ConfigType::Password)
-                .default_null()
-                .importance(Importance::High)
-                .group("Connection")
-                .doc("Password of the database user to be used when connecting to the database."),
-        )
-        .define(string(DBNAME, "The name of the database from which the connector should capture changes."))
-        .define(
-            ConfigKey::new(TOPIC_PREFIX, ConfigType::String)
-                .default_null()
-                .importance(Importance::High)
-                .group("Connector")
-                .doc("Topic prefix that identifies and provides a namespace for the particular database server/cluster; topics are <topic.prefix>.<schema>.<table>."),
-        )
-        .define(
-            ConfigKey::new(SERVER_NAME, ConfigType::String)
-                .default_null()
-                .importance(Importance::Low)
-                .group("Connector")
-                .doc("Deprecated name of topic.prefix (Debezium 1.x)."),
-        )
-        .define(list(SCHEMA_INCLUDE_LIST, "Regular expressions matching the names of schemas to capture."))
-        .define(list(SCHEMA_EXCLUDE_LIST, "Regular expressions matching the names of schemas not to capture."))
-        .define(list(TABLE_INCLUDE_LIST, "Regular expressions matching the fully-qualified names (schema.table) of tables to capture."))
-        .define(list(TABLE_EXCLUDE_LIST, "Regular expressions matching the fully-qualified names (schema.table) of tables not to capture."))
-        .define(list(COLUMN_INCLUDE_LIST, "Regular expressions matching the fully-qualified names (schema.table.column) of columns to include."))
-        .define(list(COLUMN_EXCLUDE_LIST, "Regular expressions matching the fully-qualified names (schema.table.column) of columns to exclude."))
+        .define(common::connection_string(HOSTNAME, "Resolvable hostname or IP address of the database server."))
+        .define(common::port(5432))
+        .define(common::connection_string(USER, "Name of the database user to be used when connecting to the database (needs the REPLICATION attribute)."))
+        .define(common::password("Password of the database user to be used when connecting to the database."))
+        .define(common::connection_string(DBNAME, "The name of the database from which the connector should capture changes."))
+        .define(common::topic_prefix("Topic prefix that identifies and provides a namespace for the particular database server/cluster; topics are <topic.prefix>.<schema>.<table>."))
+        .define(common::deprecated_server_name())
+        .define(common::filter_list(SCHEMA_INCLUDE_LIST, "Regular expressions matching the names of schemas to capture."))
+        .define(common::filter_list(SCHEMA_EXCLUDE_LIST, "Regular expressions matching the names of schemas not to capture."))
+        .define(common::filter_list(TABLE_INCLUDE_LIST, "Regular expressions matching the fully-qualified names (schema.table) of tables to capture."))
+        .define(common::filter_list(TABLE_EXCLUDE_LIST, "Regular expressions matching the fully-qualified names (schema.table) of tables not to capture."))
+        .define(common::filter_list(COLUMN_INCLUDE_LIST, "Regular expressions matching the fully-qualified names (schema.table.column) of columns to include."))
+        .define(common::filter_list(COLUMN_EXCLUDE_LIST, "Regular expressions matching the fully-qualified names (schema.table.column) of columns to exclude."))
         .define(
             ConfigKey::new(SNAPSHOT_MODE, ConfigType::String)
                 .default_value("initial")
@@ -174,21 +126,8 @@ pub fn config_def() -> ConfigDef {
                 .group("Replication")
                 .doc("all_tables: create the publication FOR ALL TABLES if missing; disabled: it must exist; filtered: create or update it for the captured tables."),
         )
-        .define(
-            ConfigKey::new(TOMBSTONES_ON_DELETE, ConfigType::Boolean)
-                .default_value(true)
-                .importance(Importance::Medium)
-                .group("Events")
-                .doc("Whether delete operations should be followed by a tombstone event (same key, null value)."),
-        )
-        .define(
-            ConfigKey::new(HEARTBEAT_INTERVAL_MS, ConfigType::Int)
-                .default_value(0)
-                .validator(Validator::at_least(0))
-                .importance(Importance::Medium)
-                .group("Events")
-                .doc("When > 0, how often (ms) the slot position is advanced while no captured table changes, so WAL of other tables is not retained. No heartbeat records are emitted."),
-        )
+        .define(common::tombstones_on_delete())
+        .define(common::heartbeat_interval("When > 0, how often (ms) the slot position is advanced while no captured table changes, so WAL of other tables is not retained. No heartbeat records are emitted."))
         .define(
             ConfigKey::new(DECIMAL_HANDLING_MODE, ConfigType::String)
                 .default_value("precise")
@@ -209,14 +148,7 @@ pub fn config_def() -> ConfigDef {
                 .group("Events")
                 .doc("How time, date and timestamp values are represented: adaptive, adaptive_time_microseconds or connect."),
         )
-        .define(
-            ConfigKey::new(MAX_BATCH_SIZE, ConfigType::Int)
-                .default_value(2048)
-                .validator(Validator::at_least(1))
-                .importance(Importance::Medium)
-                .group("Connector")
-                .doc("Maximum number of events returned by one poll."),
-        )
+        .define(common::max_batch_size())
         .define(
             ConfigKey::new(MAX_QUEUE_SIZE, ConfigType::Int)
                 .default_value(8192)
@@ -225,14 +157,7 @@ pub fn config_def() -> ConfigDef {
                 .group("Connector")
                 .doc("Maximum number of replication messages buffered between the stream reader and poll."),
         )
-        .define(
-            ConfigKey::new(POLL_INTERVAL_MS, ConfigType::Long)
-                .default_value(500i64)
-                .validator(Validator::at_least(1))
-                .importance(Importance::Medium)
-                .group("Connector")
-                .doc("How long (ms) a poll waits for new events before returning none."),
-        )
+        .define(common::poll_interval())
         .define(
             ConfigKey::new(STATUS_UPDATE_INTERVAL_MS, ConfigType::Int)
                 .default_value(10_000)
@@ -275,48 +200,9 @@ pub struct PostgresSettings {
 impl PostgresSettings {
     pub fn parse(props: &Props) -> Result<PostgresSettings, ConnectError> {
         let p = config_def().parse_connector_config(props)?;
-        let s = |k: &str| p.get_string(k).unwrap_or_default().trim().to_string();
-        let server_name =
-            match (p.get_string(TOPIC_PREFIX), p.get_string(SERVER_NAME)) {
-                (Some(t), _) if !t.trim().is_empty() => t.trim().to_string(),
-                (_, Some(n)) if !n.trim().is_empty() => n.trim().to_string(),
-                _ => return Err(ConnectError::config(
-                    TOPIC_PREFIX,
-                    "Missing required configuration \"topic.prefix\" which has no default value.",
-                )),
-            };
-        if !server_name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        {
-            return Err(ConnectError::config(
-                TOPIC_PREFIX,
-                format!("'{server_name}' may contain only ASCII alphanumerics, '.', '_' and '-'"),
-            ));
-        }
-        let patterns = |k: &str| Patterns::parse(k, p.get_list(k)).map_err(ConnectError::from);
-        let filter = TableFilter {
-            schema_include: patterns(SCHEMA_INCLUDE_LIST)?,
-            schema_exclude: patterns(SCHEMA_EXCLUDE_LIST)?,
-            table_include: patterns(TABLE_INCLUDE_LIST)?,
-            table_exclude: patterns(TABLE_EXCLUDE_LIST)?,
-            column_include: patterns(COLUMN_INCLUDE_LIST)?,
-            column_exclude: patterns(COLUMN_EXCLUDE_LIST)?,
-        };
-        for (inc, exc) in [
-            (SCHEMA_INCLUDE_LIST, SCHEMA_EXCLUDE_LIST),
-            (TABLE_INCLUDE_LIST, TABLE_EXCLUDE_LIST),
-            (COLUMN_INCLUDE_LIST, COLUMN_EXCLUDE_LIST),
-        ] {
-            if !p.get_list(inc).is_empty() && !p.get_list(exc).is_empty() {
-                return Err(ConnectError::config(
-                    exc,
-                    format!(
-                        "\"{inc}\" is already specified; only one of {inc} and {exc} may be set"
-                    ),
-                ));
-            }
-        }
+        let s = |k: &str| common::trimmed(&p, k);
+        let server_name = common::server_name(&p)?;
+        let filter = common::table_filter(&p, SCHEMA_INCLUDE_LIST, SCHEMA_EXCLUDE_LIST)?;
         let slot_name = s(SLOT_NAME);
         if slot_name.is_empty()
             || slot_name.len() > 63
@@ -330,16 +216,12 @@ impl PostgresSettings {
             ));
         }
         let millis = |k: &str| Duration::from_millis(u64::try_from(p.get_int(k)).unwrap_or(0));
-        let heartbeat = millis(HEARTBEAT_INTERVAL_MS);
         Ok(PostgresSettings {
             connect: ConnectParams {
                 host: s(HOSTNAME),
                 port: u16::try_from(p.get_int(PORT)).unwrap_or(5432),
                 user: s(USER),
-                password: p
-                    .get_password(PASSWORD)
-                    .map(|pw| pw.value().to_string())
-                    .unwrap_or_default(),
+                password: common::password_value(&p),
                 database: s(DBNAME),
                 connect_timeout: millis(CONNECT_TIMEOUT_MS),
             },
@@ -360,26 +242,17 @@ impl PostgresSettings {
                 _ => PublicationMode::AllTables,
             },
             tombstones_on_delete: p.get_bool(TOMBSTONES_ON_DELETE),
-            heartbeat_interval: (!heartbeat.is_zero()).then_some(heartbeat),
-            decimal_mode: match s(DECIMAL_HANDLING_MODE).to_ascii_lowercase().as_str() {
-                "double" => DecimalMode::Double,
-                "string" => DecimalMode::String,
-                _ => DecimalMode::Precise,
-            },
-            time_mode: match s(TIME_PRECISION_MODE).to_ascii_lowercase().as_str() {
-                "connect" => TimePrecisionMode::Connect,
-                "adaptive_time_microseconds" => TimePrecisionMode::AdaptiveTimeMicroseconds,
-                _ => TimePrecisionMode::Adaptive,
-            },
-            max_batch_size: usize::try_from(p.get_int(MAX_BATCH_SIZE))
-                .unwrap_or(2048)
-                .max(1),
+            heartbeat_interval: common::heartbeat(&p),
+            decimal_mode: common::decimal_mode(&p),
+            time_mode: TimePrecisionMode::from_config(
+                &s(TIME_PRECISION_MODE),
+                TimePrecisionMode::Adaptive,
+            ),
+            max_batch_size: common::max_batch(&p),
             max_queue_size: usize::try_from(p.get_int(MAX_QUEUE_SIZE))
                 .unwrap_or(8192)
                 .max(1),
-            poll_interval: Duration::from_millis(
-                u64::try_from(p.get_long(POLL_INTERVAL_MS)).unwrap_or(500),
-            ),
+            poll_interval: common::poll(&p),
             status_interval: millis(STATUS_UPDATE_INTERVAL_MS),
         })
     }
@@ -390,20 +263,16 @@ mod tests {
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        let mut p: Props = [
-            (HOSTNAME, "localhost"),
-            (USER, "u"),
-            (PASSWORD, "pw"),
-            (DBNAME, "db"),
-            (TOPIC_PREFIX, "srv"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        for (k, v) in pairs {
-            p.insert(k.to_string(), v.to_string());
-        }
-        p
+        crate::config::props_of(
+            &[
+                (HOSTNAME, "localhost"),
+                (USER, "u"),
+                (PASSWORD, "pw"),
+                (DBNAME, "db"),
+                (TOPIC_PREFIX, "srv"),
+            ],
+            pairs,
+        )
     }
 
     fn key_of(props: &Props) -> String {

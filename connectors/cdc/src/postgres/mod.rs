@@ -1,7 +1,7 @@
 //! Debezium's PostgreSQL connector (`io.debezium.connector.postgresql.PostgresConnector`).
 //!
 //! * [`config`]: Debezium's keys.
-//! * [`connector`]: checks before start; one task.
+//! * [`connector`]: one task, after [`checks`]: what the server must allow.
 //! * [`task`]: snapshot, streaming, offsets and confirmation.
 //! * [`replication`] (+ [`scram`]): the streaming replication protocol client;
 //!   [`pgoutput`]: the logical replication message decoder; [`stream`]: the reader.
@@ -23,6 +23,7 @@
 //!   (`__debezium.oldkey` / `__debezium.newkey`) are not set.
 
 pub mod catalog;
+pub mod checks;
 pub mod config;
 pub mod connector;
 pub mod lsn;

@@ -2,7 +2,7 @@
 //! how a row of text values becomes the key and the `before`/`after` Structs.
 
 use bigdecimal::BigDecimal;
-use connect_api::{DataError, Schema, SchemaRef, SchemaType, Struct, Value};
+use connect_api::{Schema, SchemaRef, SchemaType, Struct, Value};
 
 use super::catalog::{CatalogColumn, TableId};
 use super::pgoutput::TupleValue;
@@ -10,6 +10,8 @@ use super::types::{column_type, convert, ColumnType, Kind};
 use super::PostgresSettings;
 use crate::envelope::{source_schema_builder, EventSchemas};
 use crate::error::CdcError;
+use crate::modes::Temporal;
+use crate::table_schema::{data_error, key_of, ColumnSpec, TableSchema};
 
 /// Debezium's `unavailable.value.placeholder`: a TOASTed value that did not change
 /// and was not sent.
@@ -44,8 +46,8 @@ pub struct Table {
     /// In attribute order, as tuples and snapshot rows carry them.
     pub columns: Vec<Column>,
     pub schemas: EventSchemas,
-    /// Indexes into `columns` of the key columns, in key order.
-    key_columns: Vec<usize>,
+    /// The key columns' names, in key order.
+    key_columns: Vec<String>,
 }
 
 impl Table {
@@ -73,23 +75,23 @@ impl Table {
                 pk_position: c.pk_position,
             })
             .collect();
-        let mut key_columns: Vec<usize> = (0..columns.len())
-            .filter(|&i| columns[i].pk_position > 0)
-            .collect();
-        key_columns.sort_by_key(|&i| columns[i].pk_position);
-        let row_fields: Vec<(String, SchemaRef)> = columns
+        let specs: Vec<ColumnSpec<'_>> = columns
             .iter()
-            .filter(|c| c.included)
-            .map(|c| (c.name.clone(), c.ty.schema.clone()))
+            .map(|c| ColumnSpec {
+                name: &c.name,
+                schema: &c.ty.schema,
+                included: c.included,
+                pk_position: i64::from(c.pk_position),
+            })
             .collect();
-        let key_fields: Vec<(String, SchemaRef)> = key_columns
-            .iter()
-            .map(|&i| (columns[i].name.clone(), columns[i].ty.schema.clone()))
-            .collect();
-        let base = format!("{}.{}.{}", settings.server_name, id.schema, id.table);
+        let TableSchema {
+            topic,
+            schemas,
+            key_columns,
+        } = TableSchema::build(&settings.server_name, &id.schema, &id.table, &specs, source);
         Table {
-            schemas: EventSchemas::build(&base, &row_fields, &key_fields, source),
-            topic: base,
+            schemas,
+            topic,
             id,
             columns,
             key_columns,
@@ -108,7 +110,7 @@ impl Table {
                 self.columns.len()
             )));
         }
-        let mut s = Struct::new(self.schemas.row.clone()).map_err(data)?;
+        let mut s = Struct::new(self.schemas.row.clone()).map_err(data_error)?;
         for (c, v) in self.columns.iter().zip(values) {
             if !c.included {
                 continue;
@@ -125,33 +127,20 @@ impl Table {
             } else {
                 value
             };
-            s.put(&c.name, value).map_err(data)?;
+            s.put(&c.name, value).map_err(data_error)?;
         }
         Ok(s)
     }
 
     /// The key Struct of a row; None when the table has no primary key.
     pub fn key(&self, row: &Struct) -> Result<Option<Struct>, CdcError> {
-        let Some(schema) = &self.schemas.key else {
-            return Ok(None);
-        };
-        let mut k = Struct::new(schema.clone()).map_err(data)?;
-        for &i in &self.key_columns {
-            let name = &self.columns[i].name;
-            let v = row.get_without_default(name).cloned().unwrap_or_default();
-            k.put(name, v).map_err(data)?;
-        }
-        Ok(Some(k))
+        key_of(&self.schemas, &self.key_columns, row)
     }
 
     /// The names of the columns a snapshot SELECTs, in order.
     pub fn column_names(&self) -> impl Iterator<Item = &str> {
         self.columns.iter().map(|c| c.name.as_str())
     }
-}
-
-fn data(e: DataError) -> CdcError {
-    CdcError::Data(e.to_string())
 }
 
 fn unavailable(ty: &ColumnType) -> Value {
@@ -170,9 +159,9 @@ fn fallback(ty: &ColumnType) -> Value {
         Kind::Decimal { .. } | Kind::Money => {
             Value::Decimal(BigDecimal::from(0).with_scale(scale_of(ty).unwrap_or(0)))
         }
-        Kind::ConnectDate => Value::Date(chrono::NaiveDate::default()),
-        Kind::ConnectTime => Value::Time(chrono::NaiveTime::default()),
-        Kind::ConnectTimestamp => Value::Timestamp(chrono::DateTime::default()),
+        Kind::Temporal(Temporal::ConnectDate) => Value::Date(chrono::NaiveDate::default()),
+        Kind::Temporal(Temporal::ConnectTime) => Value::Time(chrono::NaiveTime::default()),
+        Kind::Temporal(Temporal::ConnectTimestamp) => Value::Timestamp(chrono::DateTime::default()),
         _ => match ty.schema.schema_type {
             SchemaType::Int8 => Value::Int8(0),
             SchemaType::Int16 => Value::Int16(0),
@@ -198,16 +187,16 @@ mod tests {
     use crate::postgres::types::oid;
 
     fn settings() -> PostgresSettings {
-        let props = [
-            ("database.hostname", "h"),
-            ("database.user", "u"),
-            ("database.dbname", "d"),
-            ("topic.prefix", "srv"),
-            ("column.exclude.list", "public.t.secret"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        let props = crate::config::props_of(
+            &[
+                ("database.hostname", "h"),
+                ("database.user", "u"),
+                ("database.dbname", "d"),
+                ("topic.prefix", "srv"),
+                ("column.exclude.list", "public.t.secret"),
+            ],
+            &[],
+        );
         PostgresSettings::parse(&props).unwrap()
     }
 

@@ -154,7 +154,7 @@ impl PostgresSourceTask {
     async fn begin(&mut self, stored: Option<SourceOffset>) -> Result<(), CdcError> {
         let settings = self.settings()?.clone();
         let mut conn = catalog::connect(&settings).await?;
-        super::connector::check_server(&mut conn, &settings).await?;
+        super::checks::check_server(&mut conn, &settings).await?;
         let tables = catalog::captured_tables(&mut conn, &settings).await?;
         catalog::ensure_publication(&mut conn, &settings, &tables).await?;
         let slot = catalog::slot(&mut conn, &settings.slot_name).await?;

@@ -21,23 +21,8 @@ use connect_api::data::logical;
 use connect_api::{Schema, SchemaBuilder, SchemaRef, SchemaType, Struct, Value};
 
 use crate::error::CdcError;
-
-/// How NUMERIC / DECIMAL / MONEY values travel (`decimal.handling.mode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecimalMode {
-    Precise,
-    Double,
-    String,
-}
-
-/// How temporal values travel (`time.precision.mode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimePrecisionMode {
-    Adaptive,
-    /// `adaptive_time_microseconds`: TIME is always MicroTime.
-    AdaptiveTimeMicroseconds,
-    Connect,
-}
+use crate::modes::{self, epoch, named, Temporal};
+pub use crate::modes::{DecimalMode, TimePrecisionMode};
 
 pub mod oid {
     pub const BOOL: u32 = 16;
@@ -94,19 +79,12 @@ pub enum Kind {
     Bit,
     /// BIT(n>1) / VARBIT: io.debezium.data.Bits.
     Bits,
-    Date,
-    /// Days as Kafka Date.
-    ConnectDate,
-    TimeMillis,
-    TimeMicros,
-    ConnectTime,
-    TimestampMillis,
-    TimestampMicros,
-    ConnectTimestamp,
     ZonedTimestamp,
     ZonedTime,
     MicroDuration,
     Text,
+    /// DATE, TIME, TIMESTAMP/DATETIME as `time.precision.mode` maps them.
+    Temporal(Temporal),
 }
 
 /// A column's mapping: its Connect schema and how values convert.
@@ -116,11 +94,8 @@ pub struct ColumnType {
     pub schema: SchemaRef,
 }
 
-fn named(t: SchemaType, name: &str, optional: bool) -> SchemaBuilder {
-    SchemaBuilder::new(t)
-        .name(name)
-        .version(1)
-        .set_optional(optional)
+fn temporal((t, schema): (Temporal, SchemaRef)) -> (Kind, SchemaRef) {
+    (Kind::Temporal(t), schema)
 }
 
 /// The Connect type of a column, from its type OID and modifier (`atttypmod`).
@@ -185,58 +160,10 @@ pub fn column_type(
                 .parameter("length", typmod.max(0).to_string())
                 .build(),
         ),
-        oid::DATE => match time {
-            TimePrecisionMode::Connect => (
-                Kind::ConnectDate,
-                logical::date_schema().set_optional(optional).build(),
-            ),
-            _ => (
-                Kind::Date,
-                named(SchemaType::Int32, "io.debezium.time.Date", optional).build(),
-            ),
-        },
-        oid::TIME => match time {
-            TimePrecisionMode::Connect => (
-                Kind::ConnectTime,
-                logical::time_schema().set_optional(optional).build(),
-            ),
-            TimePrecisionMode::Adaptive if precision <= 3 => (
-                Kind::TimeMillis,
-                named(SchemaType::Int32, "io.debezium.time.Time", optional).build(),
-            ),
-            _ => (
-                Kind::TimeMicros,
-                named(SchemaType::Int64, "io.debezium.time.MicroTime", optional).build(),
-            ),
-        },
-        oid::TIMESTAMP => match time {
-            TimePrecisionMode::Connect => (
-                Kind::ConnectTimestamp,
-                logical::timestamp_schema().set_optional(optional).build(),
-            ),
-            _ if precision <= 3 => (
-                Kind::TimestampMillis,
-                named(SchemaType::Int64, "io.debezium.time.Timestamp", optional).build(),
-            ),
-            _ => (
-                Kind::TimestampMicros,
-                named(
-                    SchemaType::Int64,
-                    "io.debezium.time.MicroTimestamp",
-                    optional,
-                )
-                .build(),
-            ),
-        },
-        oid::TIMESTAMPTZ => (
-            Kind::ZonedTimestamp,
-            named(
-                SchemaType::String,
-                "io.debezium.time.ZonedTimestamp",
-                optional,
-            )
-            .build(),
-        ),
+        oid::DATE => temporal(modes::date(time, optional)),
+        oid::TIME => temporal(modes::time(time, i64::from(precision), optional)),
+        oid::TIMESTAMP => temporal(modes::timestamp(time, i64::from(precision), optional)),
+        oid::TIMESTAMPTZ => (Kind::ZonedTimestamp, modes::zoned_timestamp(optional)),
         oid::TIMETZ => (
             Kind::ZonedTime,
             named(SchemaType::String, "io.debezium.time.ZonedTime", optional).build(),
@@ -285,10 +212,6 @@ fn float(kind: Kind, text: &str) -> Result<f64, CdcError> {
         "-Infinity" => Ok(f64::NEG_INFINITY),
         t => parse(kind, t),
     }
-}
-
-fn epoch() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
 }
 
 /// PostgreSQL's ISO date text, with a trailing " BC" for years before 1.
@@ -457,18 +380,24 @@ pub fn convert(ty: &ColumnType, text: &str) -> Result<Value, CdcError> {
         Kind::Bytes => Value::Bytes(bytea(k, text)?),
         Kind::Bit => Value::Boolean(text == "1"),
         Kind::Bits => Value::Bytes(bits(text)),
-        Kind::Date => Value::Int32((parse_date(k, text)? - epoch()).num_days() as i32),
-        Kind::ConnectDate => Value::Date(parse_date(k, text)?),
-        Kind::TimeMillis => Value::Int32((time_micros(&parse_time(k, text)?) / 1000) as i32),
-        Kind::TimeMicros => Value::Int64(time_micros(&parse_time(k, text)?)),
-        Kind::ConnectTime => Value::Time(parse_time(k, text)?),
-        Kind::TimestampMillis => {
+        Kind::Temporal(Temporal::Date) => {
+            Value::Int32((parse_date(k, text)? - epoch()).num_days() as i32)
+        }
+        Kind::Temporal(Temporal::ConnectDate) => Value::Date(parse_date(k, text)?),
+        Kind::Temporal(Temporal::TimeMillis) => {
+            Value::Int32((time_micros(&parse_time(k, text)?) / 1000) as i32)
+        }
+        Kind::Temporal(Temporal::TimeMicros) => Value::Int64(time_micros(&parse_time(k, text)?)),
+        Kind::Temporal(Temporal::ConnectTime) => Value::Time(parse_time(k, text)?),
+        Kind::Temporal(Temporal::TimestampMillis) => {
             Value::Int64(parse_timestamp(k, text)?.and_utc().timestamp_millis())
         }
-        Kind::TimestampMicros => {
+        Kind::Temporal(Temporal::TimestampMicros) => {
             Value::Int64(parse_timestamp(k, text)?.and_utc().timestamp_micros())
         }
-        Kind::ConnectTimestamp => Value::Timestamp(parse_timestamp(k, text)?.and_utc()),
+        Kind::Temporal(Temporal::ConnectTimestamp) => {
+            Value::Timestamp(parse_timestamp(k, text)?.and_utc())
+        }
         Kind::ZonedTimestamp => Value::String(zoned_timestamp(k, text)?),
         Kind::ZonedTime => Value::String(zoned_time(k, text)?),
         Kind::MicroDuration => Value::Int64(micro_duration(k, text)?),
