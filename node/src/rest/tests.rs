@@ -599,8 +599,13 @@ async fn connector_plugins() {
     assert_eq!(
         classes,
         [
+            "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector",
             "io.confluent.connect.jdbc.JdbcSinkConnector",
             "io.confluent.connect.jdbc.JdbcSourceConnector",
+            "io.confluent.connect.s3.S3SinkConnector",
+            "io.debezium.connector.mariadb.MariaDbConnector",
+            "io.debezium.connector.mysql.MySqlConnector",
+            "io.debezium.connector.postgresql.PostgresConnector",
             SINK,
             SOURCE
         ]
@@ -613,7 +618,10 @@ async fn connector_plugins() {
         .iter()
         .map(|p| p["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["sink", "source", "sink", "source"]);
+    assert_eq!(
+        types,
+        ["sink", "sink", "source", "sink", "source", "source", "source", "sink", "source"]
+    );
     assert_eq!(
         reply.body,
         serde_json::to_value(api.herder.connector_plugins()).unwrap()
