@@ -1,6 +1,8 @@
 //! The database side: which database a `connection.url` names, a connection pool to
 //! it, identifier quoting per dialect, table metadata, and running statements with
 //! bound parameters (sqlx runtime queries; the tables are only known at run time).
+//! SQLite's specifics (file URLs, PRAGMA metadata, dynamic typing) are in
+//! [`crate::sqlite`]; this module only dispatches to it.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,9 +12,11 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use connect_api::Value;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::SqlitePool;
 use sqlx::{AssertSqlSafe, Column, Row};
 
 use crate::error::JdbcError;
+use crate::sqlite;
 use crate::timezone::DbZone;
 use crate::types::ColKind;
 
@@ -30,6 +34,8 @@ pub enum Dialect {
     Postgres,
     /// MariaDB and MySQL.
     MySql,
+    /// A SQLite database file (see [`crate::sqlite`]).
+    Sqlite,
 }
 
 impl Dialect {
@@ -37,6 +43,7 @@ impl Dialect {
         match self {
             Dialect::Postgres => "PostgreSql",
             Dialect::MySql => "MySql",
+            Dialect::Sqlite => "Sqlite",
         }
     }
 
@@ -44,7 +51,9 @@ impl Dialect {
     pub fn quote(self, ident: &str) -> String {
         match self {
             Dialect::Postgres => format!("\"{}\"", ident.replace('"', "\"\"")),
-            Dialect::MySql => format!("`{}`", ident.replace('`', "``")),
+            // SQLite takes backquotes too (as Confluent's dialect quotes): unlike a
+            // double-quoted name, a backquoted one never falls back to a string literal.
+            Dialect::MySql | Dialect::Sqlite => format!("`{}`", ident.replace('`', "``")),
         }
     }
 
@@ -52,12 +61,22 @@ impl Dialect {
     pub fn placeholder(self, n: usize) -> String {
         match self {
             Dialect::Postgres => format!("${n}"),
-            Dialect::MySql => "?".to_string(),
+            Dialect::MySql | Dialect::Sqlite => "?".to_string(),
+        }
+    }
+
+    /// The most bind parameters one statement may carry: the protocol limit of both
+    /// servers, SQLite's SQLITE_MAX_VARIABLE_NUMBER (32,766 since 3.32).
+    pub fn max_params(self) -> usize {
+        match self {
+            Dialect::Postgres | Dialect::MySql => 65_535,
+            Dialect::Sqlite => 32_766,
         }
     }
 }
 
-/// A table, optionally qualified by its schema (PostgreSQL) or database (MySQL):
+/// A table, optionally qualified by its schema (PostgreSQL), database (MySQL) or
+/// attached database (SQLite):
 /// `orders` or `sales.orders`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TableId {
@@ -116,9 +135,18 @@ pub struct ParsedUrl {
 }
 
 /// Accepts `jdbc:postgresql://`, `jdbc:mysql://`, `jdbc:mariadb://` and the plain
-/// `postgres(ql)://`, `mysql://`, `mariadb://` forms. JDBC driver parameters other
-/// than user and password mean nothing to sqlx and are dropped.
+/// `postgres(ql)://`, `mysql://`, `mariadb://` forms, and SQLite's `jdbc:sqlite:<path>`,
+/// `sqlite://<path>`, `sqlite:<path>`. JDBC driver parameters other than user and
+/// password mean nothing to sqlx and are dropped.
 pub fn parse_url(url: &str) -> Result<ParsedUrl, JdbcError> {
+    if let Some(path) = sqlite::parse_path(url) {
+        return Ok(ParsedUrl {
+            dialect: Dialect::Sqlite,
+            sqlx_url: format!("sqlite://{}", path?.display()),
+            user: None,
+            password: None,
+        });
+    }
     let trimmed = url.trim();
     let rest = match trimmed.get(..5) {
         Some(prefix) if prefix.eq_ignore_ascii_case("jdbc:") => &trimmed[5..],
@@ -128,7 +156,7 @@ pub fn parse_url(url: &str) -> Result<ParsedUrl, JdbcError> {
         JdbcError::config(
             CONNECTION_URL_CONFIG,
             format!(
-                "Unsupported database URL '{}': expected jdbc:postgresql://, jdbc:mysql:// or jdbc:mariadb:// (or postgres:// / mysql://)",
+                "Unsupported database URL '{}': expected jdbc:postgresql://, jdbc:mysql://, jdbc:mariadb:// or jdbc:sqlite:<path> (or postgres:// / mysql:// / sqlite://)",
                 redact(url)
             ),
         )
@@ -328,6 +356,7 @@ pub struct SelectColumn {
 pub enum Db {
     Postgres(PgPool),
     MySql(MySqlPool),
+    Sqlite(SqlitePool),
 }
 
 fn sql(text: &str) -> AssertSqlSafe<String> {
@@ -400,6 +429,18 @@ macro_rules! bind_array {
             ParamArray::Time(v) => $q.bind(v),
             ParamArray::Timestamp(v) => $q.bind(v),
             ParamArray::TimestampTz(v) => $q.bind(v),
+        }
+    };
+}
+
+/// Binds one SQLite parameter, converted to the storage class it is kept in.
+macro_rules! bind_sqlite {
+    ($q:expr, $p:expr) => {
+        match sqlite::arg($p)? {
+            sqlite::Arg::Int(v) => $q.bind(v),
+            sqlite::Arg::Real(v) => $q.bind(v),
+            sqlite::Arg::Text(v) => $q.bind(v),
+            sqlite::Arg::Blob(v) => $q.bind(v),
         }
     };
 }
@@ -530,6 +571,12 @@ impl Db {
                     .await
                     .map(Db::MySql)
             }
+            // Its errors name connection.url already; users and passwords mean nothing.
+            Dialect::Sqlite => {
+                let path = sqlite::parse_path(&settings.url)
+                    .ok_or_else(|| bad_url(sqlx::Error::Protocol("not a SQLite URL".into())))??;
+                return sqlite::connect(&path).await.map(Db::Sqlite);
+            }
         };
         result.map_err(|e| connect_error(settings, user.as_deref(), e))
     }
@@ -538,6 +585,7 @@ impl Db {
         match self {
             Db::Postgres(_) => Dialect::Postgres,
             Db::MySql(_) => Dialect::MySql,
+            Db::Sqlite(_) => Dialect::Sqlite,
         }
     }
 
@@ -545,6 +593,7 @@ impl Db {
         match self {
             Db::Postgres(p) => p.close().await,
             Db::MySql(p) => p.close().await,
+            Db::Sqlite(p) => p.close().await,
         }
     }
 
@@ -577,6 +626,17 @@ impl Db {
                 }
                 tx.commit().await?;
             }
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for (text, params) in statements {
+                    let mut q = sqlx::query(AssertSqlSafe(text));
+                    for p in params {
+                        q = bind_sqlite!(q, p);
+                    }
+                    affected += q.execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+            }
         }
         Ok(affected)
     }
@@ -596,7 +656,7 @@ impl Db {
             None => return Ok(None),
         };
         macro_rules! run {
-            ($pool:expr, $q:ident, $bind:pat => $on_array:expr) => {{
+            ($pool:expr, $q:ident, $p:ident => $bind:expr) => {{
                 let mut tx = $pool.begin().await?;
                 let mut next = Some(first);
                 loop {
@@ -610,8 +670,8 @@ impl Db {
                         continue;
                     };
                     let mut $q = sqlx::query(AssertSqlSafe(text));
-                    for p in params {
-                        $q = bind_owned!($q, p, $bind => $on_array);
+                    for $p in params {
+                        $q = $bind;
                     }
                     affected += $q.execute(&mut *tx).await?.rows_affected();
                 }
@@ -619,8 +679,11 @@ impl Db {
             }};
         }
         match self {
-            Db::Postgres(pool) => run!(pool, q, a => bind_array!(q, a)),
-            Db::MySql(pool) => run!(pool, q, _ => return Err(no_arrays_on_mysql())),
+            Db::Postgres(pool) => run!(pool, q, p => bind_owned!(q, p, a => bind_array!(q, a))),
+            Db::MySql(pool) => {
+                run!(pool, q, p => bind_owned!(q, p, _ => return Err(no_arrays_on_mysql())))
+            }
+            Db::Sqlite(pool) => run!(pool, q, p => bind_sqlite!(q, p)),
         }
         Ok(Some(affected))
     }
@@ -630,6 +693,7 @@ impl Db {
         match self {
             Db::Postgres(pool) => sqlx::query(sql(text)).execute(pool).await.map(|_| ()),
             Db::MySql(pool) => sqlx::query(sql(text)).execute(pool).await.map(|_| ()),
+            Db::Sqlite(pool) => sqlx::query(sql(text)).execute(pool).await.map(|_| ()),
         }
     }
 
@@ -670,6 +734,19 @@ impl Db {
                     out.push(values);
                 }
             }
+            Db::Sqlite(pool) => {
+                let mut q = sqlx::query(sql(text));
+                for p in params {
+                    q = bind_sqlite!(q, p.clone());
+                }
+                for row in q.fetch_all(pool).await? {
+                    let mut values = Vec::with_capacity(kinds.len());
+                    for (i, kind) in kinds.iter().enumerate() {
+                        values.push(sqlite::decode(&row, i, kind, zone)?);
+                    }
+                    out.push(values);
+                }
+            }
         }
         Ok(out)
     }
@@ -688,6 +765,7 @@ impl Db {
                     .fetch_one(pool)
                     .await
             }
+            Db::Sqlite(pool) => sqlite::now_utc(pool).await,
         }
     }
 
@@ -744,6 +822,9 @@ impl Db {
                     });
                 }
             }
+            Db::Sqlite(pool) => {
+                out = sqlite::columns(pool, schema.as_deref(), &name).await?;
+            }
         }
         Ok(out)
     }
@@ -770,6 +851,7 @@ impl Db {
                 .fetch_all(pool)
                 .await
             }
+            Db::Sqlite(pool) => sqlite::list_tables(pool).await,
         }
     }
 }
@@ -828,7 +910,10 @@ mod tests {
                 Some(want)
             );
         }
+        let p = parse_url("jdbc:sqlite:/var/data/shop.db");
+        assert_eq!(p.as_ref().map(|p| p.dialect).ok(), Some(Dialect::Sqlite));
         for bad in [
+            "jdbc:sqlite::memory:",
             "jdbc:oracle:thin:@h:1521:x",
             "nonsense",
             "jdbc:postgresql://",
@@ -858,5 +943,7 @@ mod tests {
         let t = TableId::parse("sales.orders");
         assert_eq!(t.quoted(Dialect::Postgres), "\"sales\".\"orders\"");
         assert_eq!(TableId::parse("orders").quoted(Dialect::MySql), "`orders`");
+        assert_eq!(Dialect::Sqlite.quote("a`b"), "`a``b`");
+        assert_eq!(Dialect::Sqlite.placeholder(3), "?");
     }
 }

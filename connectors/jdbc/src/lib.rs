@@ -1,11 +1,14 @@
 //! JDBC source and sink connectors: Confluent's `kafka-connect-jdbc`
 //! (`io.confluent.connect.jdbc.JdbcSourceConnector` / `JdbcSinkConnector`), with its
-//! configuration keys, source partitions and offsets, for PostgreSQL and MariaDB/MySQL.
+//! configuration keys, source partitions and offsets, for PostgreSQL, MariaDB/MySQL and
+//! SQLite.
 //!
 //! There is no JDBC here: `connection.url` takes the `jdbc:postgresql://`,
-//! `jdbc:mysql://` and `jdbc:mariadb://` URLs users already have (and plain
-//! `postgres://` / `mysql://` ones) and talks to the database with sqlx runtime
-//! queries, since the tables are only known at run time.
+//! `jdbc:mysql://`, `jdbc:mariadb://` and `jdbc:sqlite:<path>` URLs users already have
+//! (and plain `postgres://` / `mysql://` / `sqlite://<path>` ones) and talks to the
+//! database with sqlx runtime queries, since the tables are only known at run time.
+//! SQLite (bundled with sqlx, no system library) needs an existing database file;
+//! its differences from the servers live in one module, `sqlite`.
 //!
 //! * [`sink`]: writes records (Struct values) as rows: insert, upsert or update, with
 //!   keys from the Kafka coordinates, the record key or the value; tombstones delete;
@@ -24,6 +27,7 @@ pub mod error;
 mod query_columns;
 pub mod sink;
 pub mod source;
+mod sqlite;
 pub mod timezone;
 mod types;
 

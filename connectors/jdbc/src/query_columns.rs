@@ -17,6 +17,8 @@
 //!   flags; `SHOW COLUMNS` describes the temporary table (information_schema does not
 //!   list temporary tables on MySQL), which is dropped at once. Needs the CREATE
 //!   TEMPORARY TABLES privilege.
+//! * SQLite: a temporary view described by `PRAGMA table_info` (see
+//!   [`crate::sqlite::query_columns`]).
 
 use sqlx::postgres::PgColumn;
 use sqlx::{Acquire, AssertSqlSafe, Executor, Row, SqlSafeStr, Statement};
@@ -74,6 +76,7 @@ impl Db {
                 dropped?;
                 Ok(out)
             }
+            Db::Sqlite(pool) => crate::sqlite::query_columns(pool, query).await,
         }
     }
 }

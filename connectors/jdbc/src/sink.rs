@@ -5,7 +5,8 @@
 //! # Behaviour (as Confluent's)
 //!
 //! * `insert.mode`: `insert` (plain INSERT), `upsert` (PostgreSQL `INSERT .. ON
-//!   CONFLICT (pk) DO UPDATE`, MariaDB/MySQL `INSERT .. ON DUPLICATE KEY UPDATE`) or
+//!   CONFLICT (pk) DO UPDATE`, MariaDB/MySQL `INSERT .. ON DUPLICATE KEY UPDATE`,
+//!   SQLite (>= 3.24) `INSERT .. ON CONFLICT (pk) DO UPDATE`) or
 //!   `update` (UPDATE .. WHERE pk).
 //! * `pk.mode`: `none`; `kafka` (columns `__connect_topic`, `__connect_partition`,
 //!   `__connect_offset`, or the three names in `pk.fields`); `record_key` (a primitive
@@ -43,6 +44,14 @@
 //!   (far cheaper for the server to parse and plan than thousands of scalar
 //!   parameters); MySQL keeps multi-row VALUES. Statements are sent as they are built,
 //!   so the database runs one while the next one's records are converted.
+//! * SQLite: upsert is `ON CONFLICT .. DO UPDATE`, not Confluent's `INSERT OR REPLACE`
+//!   (which deletes the row first: columns the record lacks are lost, delete triggers
+//!   and cascades fire). auto.create declares Decimal/Date/Time/Timestamp fields
+//!   `DECIMAL(38,s)`/`DATE`/`TIME`/`DATETIME` instead of Confluent's `NUMERIC` (the
+//!   same NUMERIC affinity, but the source maps them back to the logical types); they
+//!   are written as ISO-8601 text (`2024-01-02 03:04:05.678`, timestamps as
+//!   `db.timezone` wall clocks) where Confluent's xerial driver writes epoch
+//!   milliseconds. Booleans are 0/1 INTEGERs, as Confluent's.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -924,7 +933,10 @@ fn insert_parts(dialect: Dialect, mode: InsertMode, row: &Row) -> Option<InsertP
     let tail = match (mode, dialect) {
         (InsertMode::Update, _) => return None,
         (InsertMode::Insert, _) => String::new(),
-        (InsertMode::Upsert, Dialect::Postgres) => {
+        // SQLite >= 3.24 has PostgreSQL's syntax. Confluent's INSERT OR REPLACE would
+        // delete the row first, dropping columns the record does not carry and firing
+        // delete triggers and cascades.
+        (InsertMode::Upsert, Dialect::Postgres | Dialect::Sqlite) => {
             let keys: Vec<String> = row.keys.iter().map(q).collect();
             if values.is_empty() {
                 format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", "))
@@ -965,10 +977,6 @@ fn insert_parts(dialect: Dialect, mode: InsertMode, row: &Row) -> Option<InsertP
 /// enough to keep it busy, few enough to bound the memory held in parameters.
 const WRITE_AHEAD: usize = 8;
 
-/// The most bind parameters one statement may carry (both servers' protocol limit is
-/// 65,535).
-const MAX_PARAMS: usize = 65_535;
-
 /// Consecutive inserts/upserts of one shape, written as one multi-row statement.
 struct MultiRow {
     parts: Arc<InsertParts>,
@@ -1005,7 +1013,7 @@ impl MultiRow {
                     Dialect::Postgres => {
                         let _ = write!(sql, "${}", r * width + c);
                     }
-                    Dialect::MySql => sql.push('?'),
+                    Dialect::MySql | Dialect::Sqlite => sql.push('?'),
                 }
             }
             sql.push(')');
@@ -1165,7 +1173,7 @@ impl Batcher {
         let fits = self.open.as_ref().is_some_and(|m| {
             (Arc::ptr_eq(&m.parts, &parts) || m.parts == parts)
                 && m.rows.len() < batch_size
-                && (m.rows.len() + 1) * parts.width <= MAX_PARAMS
+                && (m.rows.len() + 1) * parts.width <= dialect.max_params()
                 && key.is_none_or(|k| !m.keys.contains(&k))
         });
         if !fits {

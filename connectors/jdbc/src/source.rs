@@ -15,7 +15,7 @@
 //!   three (Confluent's `TimestampIncrementingOffset`), so a restart resumes from the
 //!   committed offset and Kafka users recognise them.
 //! * Tables: `table.whitelist` / `table.include.list`, else every base table of the
-//!   current schema/database minus `table.blacklist` / `table.exclude.list`; spread
+//!   current schema/database (SQLite: of the file, without its `sqlite_*` tables) minus `table.blacklist` / `table.exclude.list`; spread
 //!   round-robin over up to `tasks.max` tasks.
 //! * `query`: a custom query instead of tables (with a table list it is a validation
 //!   error on `query`). One task; topic `topic.prefix` alone; source partition
@@ -61,6 +61,13 @@
 //! * Incrementing modes fetch at most `batch.max.rows` rows per query (LIMIT) and query
 //!   again at once when a batch was full; bulk and timestamp modes read the whole result
 //!   and hand it out `batch.max.rows` at a time.
+//! * SQLite (see `sqlite`): declared types map by SQLite's affinity rules, every
+//!   integer type to INT64 (SQLite integers are 64-bit; the xerial driver Confluent uses
+//!   reports INT as INT32); values are converted from each value's storage class, and
+//!   one that does not convert (text in an INTEGER column) fails the poll naming the
+//!   column. Timestamps are compared as millisecond ISO text (epoch-millisecond
+//!   integers, which Confluent writes, are read and compared too). In query mode a
+//!   computed column without a CAST has no declared type and is read as STRING.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -979,6 +986,10 @@ impl TableReader {
             .timestamps
             .iter()
             .map(|&i| dialect.quote(&self.columns[i].name))
+            .map(|quoted| match dialect {
+                Dialect::Sqlite => crate::sqlite::timestamp_expr(&quoted),
+                _ => quoted,
+            })
             .collect();
         if cols.len() == 1 {
             cols[0].clone()

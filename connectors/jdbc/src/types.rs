@@ -152,6 +152,8 @@ pub fn source_column(dialect: Dialect, col: &ColumnInfo, mapping: NumericMapping
     let quoted = dialect.quote(&col.name);
     let unsigned = dialect == Dialect::MySql && col.column_type.contains("unsigned");
     let (kind, select) = match (dialect, col.data_type.as_str()) {
+        // Values are converted from their storage class when read: no casts needed.
+        (Dialect::Sqlite, _) => (crate::sqlite::source_kind(col, mapping), quoted.clone()),
         (Dialect::MySql, "tinyint" | "smallint" | "mediumint" | "int") if unsigned => (
             ColKind::Int64,
             format!("CAST({quoted} AS SIGNED) AS {quoted}"),
@@ -258,6 +260,9 @@ pub fn decimal_to_int(d: &BigDecimal, bits: u8) -> Option<Value> {
 /// The SQL type a sink creates for a field (Confluent's dialects' `getSqlType`).
 /// `key` columns on MySQL need bounded types: TEXT/BLOB cannot be primary keys.
 pub fn sql_type(dialect: Dialect, schema: &Schema, key: bool) -> Result<String, JdbcError> {
+    if dialect == Dialect::Sqlite {
+        return crate::sqlite::sql_type(schema);
+    }
     let logical = schema.name.as_deref();
     let t = match (dialect, logical) {
         (Dialect::Postgres, Some(DECIMAL_NAME)) => "DECIMAL".to_string(),
@@ -347,8 +352,10 @@ pub fn to_param(
         Some(TIMESTAMP_NAME) => match (dialect, value) {
             (Dialect::Postgres, Value::Timestamp(t)) => Param::TimestampTz(Some(t)),
             (Dialect::Postgres, _) if null => Param::TimestampTz(None),
-            (Dialect::MySql, Value::Timestamp(t)) => Param::Timestamp(Some(zone.to_local(t))),
-            (Dialect::MySql, _) if null => Param::Timestamp(None),
+            (Dialect::MySql | Dialect::Sqlite, Value::Timestamp(t)) => {
+                Param::Timestamp(Some(zone.to_local(t)))
+            }
+            (Dialect::MySql | Dialect::Sqlite, _) if null => Param::Timestamp(None),
             _ => return Err(mismatch()),
         },
         _ => match (schema.schema_type, value) {
