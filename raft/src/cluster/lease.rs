@@ -5,7 +5,7 @@
 //! another node (`failover_timeout` > `lease_timeout`).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use openraft::ServerState;
 use tracing::{info, warn};
@@ -13,6 +13,9 @@ use tracing::{info, warn};
 use super::node::ClusterNode;
 
 const CHECK_EVERY: Duration = Duration::from_millis(50);
+/// After a lapse, the lease stays lost this long even if the leader is heard again at
+/// once, so the worker sees the loss and stops its instances before any may run again.
+const HOLD_DOWN_AFTER_LAPSE: Duration = Duration::from_millis(500);
 
 /// Whether this node may run instances now.
 pub fn holds_lease(node: &ClusterNode) -> bool {
@@ -32,8 +35,19 @@ pub fn holds_lease(node: &ClusterNode) -> bool {
 pub fn spawn(node: Arc<ClusterNode>) {
     tokio::spawn(async move {
         let mut held = false;
+        let mut lapsed_at: Option<Instant> = None;
         loop {
-            let now = holds_lease(&node);
+            if node.take_lease_lapse() {
+                lapsed_at = Some(Instant::now());
+            }
+            let mut now = holds_lease(&node);
+            if let Some(at) = lapsed_at {
+                if at.elapsed() < HOLD_DOWN_AFTER_LAPSE {
+                    now = false;
+                } else {
+                    lapsed_at = None;
+                }
+            }
             if now != held {
                 if now {
                     info!(

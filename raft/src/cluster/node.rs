@@ -7,7 +7,7 @@
 //! up to `write_timeout` and then fail with [`StoreError::Unavailable`].
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -110,6 +110,9 @@ pub struct ClusterNode {
     next_request: AtomicU64,
     /// When the leader this node follows last pinged it (while holding its lease).
     last_leader_contact: Arc<Mutex<Instant>>,
+    /// Set by a ping that renews a lease which had already lapsed (the node was paused,
+    /// or cut off and healed): the lease checker must then see the lease lost first.
+    lease_lapsed: AtomicBool,
     lease: watch::Sender<bool>,
     /// Leader only: when each member last answered a ping.
     pub(crate) last_seen: Mutex<BTreeMap<NodeId, Instant>>,
@@ -205,6 +208,7 @@ impl ClusterNode {
             client_id: format!("node-{}-{}", config.node_id, now_nanos()),
             next_request: AtomicU64::new(1),
             last_leader_contact: Arc::new(Mutex::new(Instant::now() - config.lease_timeout * 2)),
+            lease_lapsed: AtomicBool::new(false),
             lease: watch::Sender::new(false),
             last_seen: Mutex::new(BTreeMap::new()),
             config,
@@ -265,6 +269,11 @@ impl ClusterNode {
                 let leader = me.raft.metrics().borrow().current_leader;
                 if from.is_some() && from == leader {
                     if let Ok(mut t) = me.last_leader_contact.lock() {
+                        // A paused process runs this handler as soon as it resumes,
+                        // possibly before the lease checker has noticed the lapse.
+                        if *me.lease.borrow() && t.elapsed() > me.config.lease_timeout {
+                            me.lease_lapsed.store(true, Ordering::SeqCst);
+                        }
                         *t = Instant::now();
                     }
                 }
@@ -596,6 +605,11 @@ impl ClusterNode {
             *v = valid;
             changed
         });
+    }
+
+    /// Whether a ping renewed this node's lease after it had lapsed (cleared on read).
+    pub(crate) fn take_lease_lapse(&self) -> bool {
+        self.lease_lapsed.swap(false, Ordering::SeqCst)
     }
 
     pub(crate) fn since_leader_contact(&self) -> Duration {
