@@ -81,6 +81,28 @@ impl ConnectorContext {
 }
 
 /// Common to source and sink connectors.
+/// Runs `f` to completion on a private runtime in a thread of its own and returns its
+/// output (None if that thread panicked or no runtime could be built).
+///
+/// [`Connector::validate`] is synchronous, as Kafka's, yet connectors check their
+/// external system there (a database, a bucket, a cluster) with async clients; and
+/// `validate` may be called from inside a runtime, where `block_on` panics.
+pub fn block_on_side<T: Send>(f: impl std::future::Future<Output = T> + Send) -> Option<T> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()
+                    .map(|rt| rt.block_on(f))
+            })
+            .join()
+            .ok()
+            .flatten()
+    })
+}
+
 #[async_trait]
 pub trait Connector: Send + Sync {
     fn version(&self) -> String;
@@ -273,5 +295,20 @@ impl fmt::Debug for ConnectorPlugin {
             .field("class", &self.class)
             .field("kind", &self.kind)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod block_on_side_tests {
+    use super::block_on_side;
+
+    #[test]
+    fn runs_inside_a_runtime_and_outside() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        assert_eq!(rt.block_on(async { block_on_side(async { 7 }) }), Some(7));
+        assert_eq!(block_on_side(async { 8 }), Some(8));
     }
 }

@@ -17,7 +17,7 @@ pub use config::{
     ParsedConfig, Password, Validator, Width,
 };
 pub use connector::{
-    Connector, ConnectorContext, ConnectorInstance, ConnectorKind, ConnectorPlugin,
+    block_on_side, Connector, ConnectorContext, ConnectorInstance, ConnectorKind, ConnectorPlugin,
     ErrantRecordReporter, OffsetReader, ReportFuture, SinkConnector, SinkTask, SinkTaskContext,
     SourceConnector, SourceTask, SourceTaskContext, TopicPartition,
 };

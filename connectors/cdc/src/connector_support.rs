@@ -11,7 +11,8 @@ use std::marker::PhantomData;
 use async_trait::async_trait;
 use connect_api::config::ConfigDef;
 use connect_api::{
-    ConfigInfos, ConnectError, Connector, ConnectorContext, Props, SourceConnector, SourceTask,
+    block_on_side, ConfigInfos, ConnectError, Connector, ConnectorContext, Props, SourceConnector,
+    SourceTask,
 };
 
 use crate::config::HOSTNAME;
@@ -148,37 +149,9 @@ fn single_task(props: &Props, max_tasks: usize) -> Vec<Props> {
     vec![props.clone()]
 }
 
-/// Runs `f` to completion on a private runtime in another thread: `validate` is
-/// synchronous, and may be called from inside a runtime.
-fn block_on_side<T: Send>(f: impl Future<Output = T> + Send) -> Option<T> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()
-                    .map(|rt| rt.block_on(f))
-            })
-            .join()
-            .ok()
-            .flatten()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn block_on_side_runs_inside_a_runtime() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let got = rt.block_on(async { block_on_side(async { 7 }) });
-        assert_eq!(got, Some(7));
-    }
 
     #[test]
     fn one_task_unless_none_is_asked_for() {

@@ -40,8 +40,9 @@ use std::time::Instant;
 use async_trait::async_trait;
 use bytes::Bytes;
 use connect_api::{
-    ConfigDef, ConfigInfos, ConnectError, Connector, ConnectorContext, ErrantRecordReporter, Props,
-    SinkConnector, SinkRecord, SinkTask, SinkTaskContext, TopicPartition,
+    block_on_side, ConfigDef, ConfigInfos, ConnectError, Connector, ConnectorContext,
+    ErrantRecordReporter, Props, SinkConnector, SinkRecord, SinkTask, SinkTaskContext,
+    TopicPartition,
 };
 use tokio::task::JoinHandle;
 
@@ -55,24 +56,6 @@ use crate::convert::{describe, to_bulk_item};
 use crate::error::EsError;
 use crate::mapping;
 use crate::VERSION;
-
-/// Runs `f` to completion on a fresh runtime in its own thread: `validate` is
-/// synchronous, and may be called from inside a runtime (where `block_on` panics).
-fn block_on_side<T: Send>(f: impl std::future::Future<Output = T> + Send) -> Option<T> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()
-                    .map(|rt| rt.block_on(f))
-            })
-            .join()
-            .ok()
-            .flatten()
-    })
-}
 
 /// Confluent's `ElasticsearchSinkConnector`: checks the config and the connection, then
 /// hands out `max_tasks` copies of its config.

@@ -59,8 +59,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use connect_api::{
-    ConfigInfos, ConnectError, Connector, ConnectorContext, ErrantRecordReporter, Props, Schema,
-    SchemaRef, SchemaType, SinkConnector, SinkRecord, SinkTask, SinkTaskContext, Value,
+    block_on_side, ConfigInfos, ConnectError, Connector, ConnectorContext, ErrantRecordReporter,
+    Props, Schema, SchemaRef, SchemaType, SinkConnector, SinkRecord, SinkTask, SinkTaskContext,
+    Value,
 };
 
 use crate::db::{
@@ -326,24 +327,6 @@ impl SinkSettings {
 pub(crate) async fn check_connection(settings: &ConnectionSettings) -> Result<Db, JdbcError> {
     let db = Db::connect(settings).await?;
     Ok(db)
-}
-
-/// Runs `f` to completion on a fresh runtime in its own thread: `validate` is
-/// synchronous, and may be called from inside a runtime (where `block_on` panics).
-pub(crate) fn block_on_side<T: Send>(f: impl std::future::Future<Output = T> + Send) -> Option<T> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()
-                    .map(|rt| rt.block_on(f))
-            })
-            .join()
-            .ok()
-            .flatten()
-    })
 }
 
 /// Confluent's `JdbcSinkConnector`: checks the config and the connection, then hands

@@ -88,10 +88,11 @@ use crate::db::{
     ColumnInfo, ConnectionSettings, Db, Dialect, Param, TableId, CONNECTION_URL_CONFIG,
 };
 use crate::error::JdbcError;
-use crate::sink::{block_on_side, connection_keys, connection_settings};
+use crate::sink::{connection_keys, connection_settings};
 use crate::timezone::{self, DbZone};
 use crate::types::{source_column, value_as_i64, ColKind, NumericMapping, SourceColumn};
 use crate::{list, VERSION};
+use connect_api::block_on_side;
 
 pub const MODE_CONFIG: &str = "mode";
 pub const INCREMENTING_COLUMN_NAME_CONFIG: &str = "incrementing.column.name";

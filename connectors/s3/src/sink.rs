@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use connect_api::{
-    ConfigDef, ConfigInfos, ConnectError, Connector, ConnectorContext, Props, SinkConnector,
-    SinkRecord, SinkTask, SinkTaskContext, TopicPartition, Value,
+    block_on_side, ConfigDef, ConfigInfos, ConnectError, Connector, ConnectorContext, Props,
+    SinkConnector, SinkRecord, SinkTask, SinkTaskContext, TopicPartition, Value,
 };
 
 use crate::client::S3Client;
@@ -82,24 +82,6 @@ pub async fn check_bucket(client: &S3Client) -> Result<(), S3Error> {
         )),
         Err(e) => Err(e),
     }
-}
-
-/// Runs `f` on a fresh runtime in its own thread: `validate` is synchronous and may be
-/// called from inside a runtime (where `block_on` panics).
-fn block_on_side<T: Send>(f: impl std::future::Future<Output = T> + Send) -> Option<T> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()
-                    .map(|rt| rt.block_on(f))
-            })
-            .join()
-            .ok()
-            .flatten()
-    })
 }
 
 fn now_ms() -> i64 {
