@@ -19,7 +19,8 @@
 //!
 //! [`plugins`] registers both under Confluent's class names and short aliases.
 
-use connect_api::config::ParsedConfig;
+use connect_api::config::{ConfigDef, ParsedConfig};
+use connect_api::{block_on_side, ConfigInfos, ConnectError, Props};
 use connect_api::{ConnectorInstance, ConnectorKind, ConnectorPlugin};
 
 pub mod db;
@@ -59,6 +60,41 @@ pub fn plugins() -> Vec<ConnectorPlugin> {
             create: || ConnectorInstance::Sink(Box::new(JdbcSinkConnector::new())),
         },
     ]
+}
+
+/// `validate` of both connectors: the keys' own checks, then the cross-key rules of
+/// `parse`, then `check` against the database (off the caller's runtime), each error
+/// reported on the key to fix (`connection.url` when the error names none).
+pub(crate) fn validate_against_database<S, T, Fut>(
+    def: ConfigDef,
+    props: &Props,
+    parse: impl FnOnce(&Props) -> Result<S, ConnectError>,
+    check: impl FnOnce(S) -> Fut + Send,
+) -> ConfigInfos
+where
+    S: Send,
+    T: Send,
+    Fut: std::future::Future<Output = Result<T, JdbcError>> + Send,
+{
+    let mut infos = def.validate(props);
+    if !infos.errors().is_empty() {
+        return infos;
+    }
+    match parse(props) {
+        Err(ConnectError::Config { key, message }) => infos.add_error(&key, message),
+        Err(e) => infos.add_error(db::CONNECTION_URL_CONFIG, e.to_string()),
+        Ok(settings) => {
+            if let Some(Err(e)) = block_on_side(check(settings)) {
+                let key = e.key().unwrap_or(db::CONNECTION_URL_CONFIG).to_string();
+                let message = match e {
+                    JdbcError::Config { message, .. } => message,
+                    other => other.to_string(),
+                };
+                infos.add_error(&key, message);
+            }
+        }
+    }
+    infos
 }
 
 /// A comma-separated list key's items, trimmed, empty ones dropped.

@@ -59,9 +59,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use connect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use connect_api::{
-    block_on_side, ConfigInfos, ConnectError, Connector, ConnectorContext, ErrantRecordReporter,
-    Props, Schema, SchemaRef, SchemaType, SinkConnector, SinkRecord, SinkTask, SinkTaskContext,
-    Value,
+    ConfigInfos, ConnectError, Connector, ConnectorContext, ErrantRecordReporter, Props, Schema,
+    SchemaRef, SchemaType, SinkConnector, SinkRecord, SinkTask, SinkTaskContext, Value,
 };
 
 use crate::db::{
@@ -355,30 +354,15 @@ impl Connector for JdbcSinkConnector {
     /// The keys' own checks, then the cross-key rules and a connection attempt, whose
     /// errors are reported on the key to fix.
     fn validate(&self, props: &Props) -> ConfigInfos {
-        let mut infos = config_def().validate(props);
-        if !infos.errors().is_empty() {
-            return infos;
-        }
-        match SinkSettings::parse(props) {
-            Err(ConnectError::Config { key, message }) => infos.add_error(&key, message),
-            Err(e) => infos.add_error(CONNECTION_URL_CONFIG, e.to_string()),
-            Ok(settings) => {
-                let result = block_on_side(async {
-                    let db = check_connection(&settings.connection).await?;
-                    db.close().await;
-                    Ok::<(), JdbcError>(())
-                });
-                if let Some(Err(e)) = result {
-                    let key = e.key().unwrap_or(CONNECTION_URL_CONFIG).to_string();
-                    let message = match e {
-                        JdbcError::Config { message, .. } => message,
-                        other => other.to_string(),
-                    };
-                    infos.add_error(&key, message);
-                }
-            }
-        }
-        infos
+        crate::validate_against_database(
+            config_def(),
+            props,
+            SinkSettings::parse,
+            |settings| async move {
+                check_connection(&settings.connection).await?.close().await;
+                Ok(())
+            },
+        )
     }
 
     async fn start(

@@ -84,15 +84,12 @@ use connect_api::{
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::db::{
-    ColumnInfo, ConnectionSettings, Db, Dialect, Param, TableId, CONNECTION_URL_CONFIG,
-};
+use crate::db::{ColumnInfo, ConnectionSettings, Db, Dialect, Param, TableId};
 use crate::error::JdbcError;
 use crate::sink::{connection_keys, connection_settings};
 use crate::timezone::{self, DbZone};
 use crate::types::{source_column, value_as_i64, ColKind, NumericMapping, SourceColumn};
 use crate::{list, VERSION};
-use connect_api::block_on_side;
 
 pub const MODE_CONFIG: &str = "mode";
 pub const INCREMENTING_COLUMN_NAME_CONFIG: &str = "incrementing.column.name";
@@ -530,25 +527,12 @@ impl Connector for JdbcSourceConnector {
     /// The keys' own checks, then the cross-key rules and the database checks of
     /// `start`, reported on the key to fix.
     fn validate(&self, props: &Props) -> ConfigInfos {
-        let mut infos = config_def().validate(props);
-        if !infos.errors().is_empty() {
-            return infos;
-        }
-        match SourceSettings::parse(props) {
-            Err(ConnectError::Config { key, message }) => infos.add_error(&key, message),
-            Err(e) => infos.add_error(CONNECTION_URL_CONFIG, e.to_string()),
-            Ok(settings) => {
-                if let Some(Err(e)) = block_on_side(check(&settings)) {
-                    let key = e.key().unwrap_or(CONNECTION_URL_CONFIG).to_string();
-                    let message = match e {
-                        JdbcError::Config { message, .. } => message,
-                        other => other.to_string(),
-                    };
-                    infos.add_error(&key, message);
-                }
-            }
-        }
-        infos
+        crate::validate_against_database(
+            config_def(),
+            props,
+            SourceSettings::parse,
+            |settings| async move { check(&settings).await },
+        )
     }
 
     async fn start(&mut self, context: ConnectorContext, props: Props) -> Result<(), ConnectError> {
