@@ -5,72 +5,13 @@
 
 mod common;
 
-use std::str::FromStr;
-
-use bigdecimal::BigDecimal;
-use common::{props, Server};
+use common::{person, props, record, Server};
 use connect_api::data::logical;
 use connect_api::{
-    ConnectError, Connector, ConnectorContext, Record, Schema, SchemaBuilder, SchemaRef,
-    SinkRecord, SinkTask, SinkTaskContext, Struct, Value,
+    ConnectError, Connector, ConnectorContext, Schema, SchemaBuilder, SchemaRef, SinkRecord,
+    SinkTask, SinkTaskContext, Struct, Value,
 };
 use connect_jdbc::{JdbcSinkConnector, JdbcSinkTask};
-
-fn value_schema() -> SchemaRef {
-    SchemaBuilder::struct_()
-        .name("person")
-        .field("id", Schema::int64())
-        .field("name", Schema::string())
-        .field("age", Schema::optional_int32())
-        .field("balance", logical::decimal_schema(2).optional().build())
-        .field("born", logical::date_schema().optional().build())
-        .field("seen", logical::timestamp_schema().optional().build())
-        .field("vip", Schema::optional_boolean())
-        .build()
-}
-
-fn record(topic: &str, offset: i64, id: i64, value: Option<Struct>) -> SinkRecord {
-    SinkRecord {
-        record: Record {
-            topic: topic.into(),
-            kafka_partition: Some(0),
-            key_schema: Some(Schema::int64()),
-            key: Value::Int64(id),
-            value_schema: value.as_ref().map(|v| v.schema().clone()),
-            value: value.map(Value::Struct).unwrap_or(Value::Null),
-            ..Record::default()
-        },
-        kafka_offset: offset,
-        original_topic: topic.into(),
-        original_kafka_offset: offset,
-        ..SinkRecord::default()
-    }
-}
-
-fn person(id: i64, name: &str) -> Struct {
-    let balance = BigDecimal::from_str(&format!("{id}.25")).expect("decimal");
-    Struct::new(value_schema())
-        .and_then(|s| s.with("id", id))
-        .and_then(|s| s.with("name", name))
-        .and_then(|s| s.with("age", Value::Int32(20 + (id % 50) as i32)))
-        .and_then(|s| s.with("balance", Value::Decimal(balance)))
-        .and_then(|s| {
-            s.with(
-                "born",
-                Value::Date(logical::date_from_days(10_000 + id as i32).expect("date")),
-            )
-        })
-        .and_then(|s| {
-            s.with(
-                "seen",
-                Value::Timestamp(
-                    logical::timestamp_from_millis(1_700_000_000_000 + id).expect("ts"),
-                ),
-            )
-        })
-        .and_then(|s| s.with("vip", id % 2 == 0))
-        .expect("person")
-}
 
 fn upsert_props(server: &Server) -> connect_api::Props {
     props(

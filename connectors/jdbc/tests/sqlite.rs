@@ -7,14 +7,12 @@
 mod common;
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
-use bigdecimal::BigDecimal;
-use common::{poll_n, props, Offsets};
+use common::{person, poll_n, props, record, Offsets};
 use connect_api::data::logical;
 use connect_api::{
-    ConnectError, Connector, ConnectorContext, Props, Record, Schema, SchemaBuilder, SchemaRef,
-    SchemaType, SinkRecord, SinkTask, SinkTaskContext, SourceRecord, SourceTask, Struct, Value,
+    ConnectError, Connector, ConnectorContext, Props, Schema, SchemaBuilder, SchemaRef, SchemaType,
+    SinkRecord, SinkTask, SinkTaskContext, SourceRecord, SourceTask, Struct, Value,
 };
 use connect_jdbc::{JdbcSinkConnector, JdbcSinkTask, JdbcSourceConnector, JdbcSourceTask};
 use serde_json::json;
@@ -463,62 +461,6 @@ async fn bad_configs_name_the_key() {
         .start(ConnectorContext::new(), source(&db.url(), "present"))
         .await
         .expect("the right one works");
-}
-
-fn person_schema() -> SchemaRef {
-    SchemaBuilder::struct_()
-        .name("person")
-        .field("id", Schema::int64())
-        .field("name", Schema::string())
-        .field("age", Schema::optional_int32())
-        .field("balance", logical::decimal_schema(2).optional().build())
-        .field("born", logical::date_schema().optional().build())
-        .field("seen", logical::timestamp_schema().optional().build())
-        .field("vip", Schema::optional_boolean())
-        .build()
-}
-
-fn person(id: i64, name: &str) -> Struct {
-    let balance = BigDecimal::from_str(&format!("{id}.25")).expect("decimal");
-    Struct::new(person_schema())
-        .and_then(|s| s.with("id", id))
-        .and_then(|s| s.with("name", name))
-        .and_then(|s| s.with("age", Value::Int32(20 + (id % 50) as i32)))
-        .and_then(|s| s.with("balance", Value::Decimal(balance)))
-        .and_then(|s| {
-            s.with(
-                "born",
-                Value::Date(logical::date_from_days(10_000 + id as i32).expect("date")),
-            )
-        })
-        .and_then(|s| {
-            s.with(
-                "seen",
-                Value::Timestamp(
-                    logical::timestamp_from_millis(1_700_000_000_000 + id).expect("ts"),
-                ),
-            )
-        })
-        .and_then(|s| s.with("vip", id % 2 == 0))
-        .expect("person")
-}
-
-fn record(topic: &str, offset: i64, id: i64, value: Option<Struct>) -> SinkRecord {
-    SinkRecord {
-        record: Record {
-            topic: topic.into(),
-            kafka_partition: Some(0),
-            key_schema: Some(Schema::int64()),
-            key: Value::Int64(id),
-            value_schema: value.as_ref().map(|v| v.schema().clone()),
-            value: value.map(Value::Struct).unwrap_or(Value::Null),
-            ..Record::default()
-        },
-        kafka_offset: offset,
-        original_topic: topic.into(),
-        original_kafka_offset: offset,
-        ..SinkRecord::default()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,8 +7,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use std::str::FromStr;
+
+use bigdecimal::BigDecimal;
+use connect_api::data::logical;
 use connect_api::{
-    OffsetReader, Props, SourceOffset, SourcePartition, SourceRecord, SourceTask, SourceTaskContext,
+    OffsetReader, Props, Record, Schema, SchemaBuilder, SchemaRef, SinkRecord, SourceOffset,
+    SourcePartition, SourceRecord, SourceTask, SourceTaskContext, Struct, Value,
 };
 use testkit::database::{PASSWORD, USER};
 use testkit::{MariaDb, Postgres};
@@ -145,4 +150,65 @@ pub async fn poll_n(task: &mut dyn SourceTask, n: usize) -> Vec<SourceRecord> {
     tokio::time::sleep(Duration::from_millis(300)).await;
     out.extend(task.poll().await.expect("poll"));
     out
+}
+
+// ---- sink records: a `person` table's rows, keyed by id ----
+
+/// The value schema of the sink tests' `person` records.
+pub fn person_schema() -> SchemaRef {
+    SchemaBuilder::struct_()
+        .name("person")
+        .field("id", Schema::int64())
+        .field("name", Schema::string())
+        .field("age", Schema::optional_int32())
+        .field("balance", logical::decimal_schema(2).optional().build())
+        .field("born", logical::date_schema().optional().build())
+        .field("seen", logical::timestamp_schema().optional().build())
+        .field("vip", Schema::optional_boolean())
+        .build()
+}
+
+/// Person `id`, with every column type the sinks map.
+pub fn person(id: i64, name: &str) -> Struct {
+    let balance = BigDecimal::from_str(&format!("{id}.25")).expect("decimal");
+    Struct::new(person_schema())
+        .and_then(|s| s.with("id", id))
+        .and_then(|s| s.with("name", name))
+        .and_then(|s| s.with("age", Value::Int32(20 + (id % 50) as i32)))
+        .and_then(|s| s.with("balance", Value::Decimal(balance)))
+        .and_then(|s| {
+            s.with(
+                "born",
+                Value::Date(logical::date_from_days(10_000 + id as i32).expect("date")),
+            )
+        })
+        .and_then(|s| {
+            s.with(
+                "seen",
+                Value::Timestamp(
+                    logical::timestamp_from_millis(1_700_000_000_000 + id).expect("ts"),
+                ),
+            )
+        })
+        .and_then(|s| s.with("vip", id % 2 == 0))
+        .expect("person")
+}
+
+/// A record of `topic` at `offset` keyed by `id`; no value is a tombstone.
+pub fn record(topic: &str, offset: i64, id: i64, value: Option<Struct>) -> SinkRecord {
+    SinkRecord {
+        record: Record {
+            topic: topic.into(),
+            kafka_partition: Some(0),
+            key_schema: Some(Schema::int64()),
+            key: Value::Int64(id),
+            value_schema: value.as_ref().map(|v| v.schema().clone()),
+            value: value.map(Value::Struct).unwrap_or(Value::Null),
+            ..Record::default()
+        },
+        kafka_offset: offset,
+        original_topic: topic.into(),
+        original_kafka_offset: offset,
+        ..SinkRecord::default()
+    }
 }
